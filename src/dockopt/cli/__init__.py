@@ -1,0 +1,1 @@
+"""Command-line faces: parse arguments, call the core, render. No analysis logic here."""

@@ -1,0 +1,1 @@
+"""Renderers and output helpers shared by every command."""
