@@ -6,6 +6,7 @@ missing engine is an error, never a silent skip.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -62,6 +63,16 @@ class ImageBuilder:
         tag = f"dockopt-test/{name}:{key}"
         if key in self.built:
             return self.built[key]
+        # One build at a time on this machine, even across concurrent test runs (2 cores).
+        lock_path = Path(os.environ.get("DOCKOPT_TESTENV_DIR", "/var/tmp/dockopt-testenv")) / "build.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._build(tag, dockerfile, files, buildkit)
+        self.built[key] = tag
+        return tag
+
+    def _build(self, tag: str, dockerfile: str, files: dict[str, str | bytes], buildkit: bool) -> None:
         with tempfile.TemporaryDirectory(prefix="dockopt-ctx-") as ctx:
             ctx_path = Path(ctx)
             (ctx_path / "Dockerfile").write_text(dockerfile)
@@ -89,8 +100,6 @@ class ImageBuilder:
                 except docker.errors.BuildError as exc:
                     log = "".join(str(x.get("stream", x.get("error", ""))) for x in exc.build_log)
                     raise RuntimeError(f"build failed: {exc}\n{log[-3000:]}") from None
-        self.built[key] = tag
-        return tag
 
     def cleanup(self) -> None:
         if os.environ.get("DOCKOPT_TEST_KEEP_IMAGES") == "1":
