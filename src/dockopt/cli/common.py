@@ -1,0 +1,25 @@
+"""Options shared by the image commands."""
+
+from __future__ import annotations
+
+import click
+
+from dockopt.image.model import Platform
+
+REFERENCE_HELP = """IMAGE is one of: docker:NAME[:TAG|@DIGEST] (local engine), docker-archive:PATH[:TAG]
+(docker save tar), oci-dir:PATH, oci-archive:PATH, registry:HOST/REPO[:TAG|@DIGEST], or a bare
+NAME[:TAG] (local engine first, then registry)."""
+
+
+def platform_option(f):
+    return click.option("--platform", metavar="OS/ARCH[/VARIANT]", default=None,
+                        help="Platform to pick from a multi-arch index (default: this machine's).")(f)
+
+
+def parse_platform(value: str | None) -> Platform | None:
+    return Platform.parse(value) if value else None
+
+
+def insecure_option(f):
+    return click.option("--plain-http", "plain_http", is_flag=True, default=None,
+                        help="Talk to the registry over plain HTTP (default only for localhost/127.0.0.1).")(f)

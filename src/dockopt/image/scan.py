@@ -1,0 +1,224 @@
+"""The one streaming pass: every layer blob is read once and its entries go to every visitor.
+
+Sources deliver blobs in whatever order they have them (a `docker save` stream is not in
+layer order), so visitors receive a `LayerRef` whose position(s) in the image are filled in
+once the manifest is known; `Visitor.finish` then sees the assembled `ScanResult`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Protocol, Sequence
+
+from dockopt.errors import ImageFormatError
+from dockopt.image.filesystem import LayerChanges, MergedFilesystem
+from dockopt.image.model import FileEntry, Image, Layer
+from dockopt.image.tarstream import BlobResult, read_layer_blob
+
+MAX_CONTENT = 64 << 20
+"""Most content bytes any visitor may ask for per entry."""
+
+
+@dataclass
+class LayerRef:
+    key: str
+    """The source's name for the blob (a digest or an archive member path)."""
+    indices: list[int] = field(default_factory=list)
+    """Positions of this blob among the image's layers; known once the scan is assembled."""
+
+
+class Visitor:
+    """Base for the analyses of the one pass. Override what you need."""
+
+    name = "visitor"
+
+    def entry(self, layer: LayerRef, entry: FileEntry) -> int:
+        """See one entry; return how many bytes of its content to receive in `content` (0: none)."""
+        return 0
+
+    def content(self, layer: LayerRef, entry: FileEntry, data: bytes) -> None:
+        """Receive the first bytes of a file's content, as many as `entry` asked for."""
+
+    def finish(self, result: "ScanResult") -> None:
+        """Called once, with layers in image order and the merged filesystem."""
+
+
+class Progress(Protocol):
+    def blob_started(self, key: str, size: int | None) -> None: ...
+    def advance(self, nbytes: int) -> None: ...
+    def blob_done(self, key: str) -> None: ...
+
+
+class NoProgress:
+    def blob_started(self, key: str, size: int | None) -> None:
+        pass
+
+    def advance(self, nbytes: int) -> None:
+        pass
+
+    def blob_done(self, key: str) -> None:
+        pass
+
+
+@dataclass
+class BlobScan:
+    ref: LayerRef
+    entries: list[FileEntry]
+    result: BlobResult
+
+
+@dataclass
+class LayerScan:
+    layer: Layer
+    entries: list[FileEntry]
+    changes: LayerChanges
+    blob: BlobResult
+
+    @property
+    def file_count(self) -> int:
+        return sum(1 for e in self.entries if e.type.value == "file")
+
+    @property
+    def file_bytes(self) -> int:
+        return sum(e.size for e in self.entries)
+
+
+@dataclass
+class ScanResult:
+    image: Image
+    layers: list[LayerScan]
+    fs: MergedFilesystem
+
+
+class LayerReader:
+    """Given to a source: it calls `scan` once per distinct layer blob, in any order."""
+
+    def __init__(self, visitors: Sequence[Visitor] = (), progress: Progress | None = None,
+                 metadata_only: bool = False):
+        self.visitors = list(visitors)
+        self.progress = progress or NoProgress()
+        self.metadata_only = metadata_only
+        self.scans: dict[str, BlobScan] = {}
+        self.errors: dict[str, ImageFormatError] = {}
+
+    def scan(self, key: str, stream: BinaryIO, label: str, expected_digest: str | None = None,
+             size: int | None = None, tolerate: bool = False) -> None:
+        """Read one blob. `label` names the layer in errors. With `tolerate`, an error is kept and
+        raised only if the blob turns out to be a layer (archives hold other blobs too)."""
+        if key in self.scans:
+            return
+        if self.metadata_only:
+            while stream.read(1 << 20):
+                pass
+            return
+        ref = LayerRef(key)
+        entries: list[FileEntry] = []
+        visitors = self.visitors
+        wanted: dict[int, list[Visitor]] = {}
+
+        def on_entry(entry: FileEntry) -> int:
+            entries.append(entry)
+            most = 0
+            takers = []
+            for v in visitors:
+                n = v.entry(ref, entry)
+                if n:
+                    takers.append(v)
+                    most = max(most, n)
+            if takers:
+                wanted[id(entry)] = takers
+            return min(most, MAX_CONTENT)
+
+        def on_content(entry: FileEntry, data: bytes) -> None:
+            for v in wanted.pop(id(entry), ()):
+                v.content(ref, entry, data)
+
+        self.progress.blob_started(key, size)
+        try:
+            result = read_layer_blob(stream, label, on_entry, on_content, self.progress.advance)
+            if expected_digest and result.blob_digest != expected_digest:
+                raise ImageFormatError(f"blob digest mismatch (expected {expected_digest}, "
+                                       f"got {result.blob_digest})", label)
+        except ImageFormatError as exc:
+            if not tolerate:
+                raise
+            self.errors[key] = exc
+            return
+        finally:
+            self.progress.blob_done(key)
+        self.scans[key] = BlobScan(ref, entries, result)
+
+
+class Source(ABC):
+    """Where an image comes from. One module per kind; none of them touches the analyses."""
+
+    kind: str = ""
+    reference: str = ""
+
+    @abstractmethod
+    def read(self, reader: LayerReader) -> tuple[Image, list[str]]:
+        """Produce the image metadata and, for each layer in order, the key of its blob;
+        call `reader.scan` for every layer blob on the way."""
+
+    def metadata(self) -> Image:
+        """The image without reading layer contents (used for base-image matching)."""
+        image, _ = self.read(LayerReader(metadata_only=True))
+        return image
+
+
+def short(digest: str | None) -> str:
+    return (digest or "?").replace("sha256:", "")[:12]
+
+
+def scan_image(source: Source, visitors: Sequence[Visitor] = (), progress: Progress | None = None) -> ScanResult:
+    reader = LayerReader(visitors, progress)
+    image, keys = source.read(reader)
+    fs = MergedFilesystem()
+    layers: list[LayerScan] = []
+    for layer, key in zip(image.layers, keys):
+        label = f"{layer.index} ({short(layer.diff_id)})"
+        scan = reader.scans.get(key)
+        if scan is None:
+            if key in reader.errors:
+                raise ImageFormatError(str(reader.errors[key]).split(": ", 1)[-1], label)
+            raise ImageFormatError("layer blob is missing from the image", label)
+        if scan.result.diff_id != layer.diff_id:
+            raise ImageFormatError(f"content does not match its diff-ID (got {scan.result.diff_id})", label)
+        if layer.digest and scan.result.blob_digest != layer.digest:
+            raise ImageFormatError(f"blob digest mismatch (expected {layer.digest})", label)
+        scan.ref.indices.append(layer.index)
+        if layer.size is None:
+            layer.size = scan.result.blob_size
+        changes = fs.apply_layer(layer.index, scan.entries)
+        layers.append(LayerScan(layer, scan.entries, changes, scan.result))
+    result = ScanResult(image, layers, fs)
+    for visitor in visitors:
+        visitor.finish(result)
+    return result
+
+
+class StreamFromChunks:
+    """A readable binary stream over an iterator of byte chunks (e.g. the engine's save stream)."""
+
+    def __init__(self, chunks, on_error: Callable[[Exception], Exception] | None = None):
+        self._it = iter(chunks)
+        self._buf = b""
+        self._on_error = on_error
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buf) < n:
+            try:
+                chunk = next(self._it)
+            except StopIteration:
+                break
+            except Exception as exc:  # the transport failed mid-stream
+                if self._on_error is None:
+                    raise
+                raise self._on_error(exc) from None
+            self._buf += chunk
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out

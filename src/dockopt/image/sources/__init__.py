@@ -1,0 +1,1 @@
+"""Image sources: one module per kind, each producing the same `Image` model."""

@@ -1,0 +1,65 @@
+"""`oci-dir:PATH` — an OCI image layout folder (index.json, blobs/), read with random access."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from dockopt.errors import ImageFormatError, InputError
+from dockopt.image.model import Image, Platform
+from dockopt.image.oci import MAX_JSON, image_from_manifest, parse_json, select_manifest, verify_digest
+from dockopt.image.scan import LayerReader, Source
+
+
+class OciDirSource(Source):
+    kind = "oci-dir"
+
+    def __init__(self, path: str, platform: Platform | None = None):
+        self.root = Path(path)
+        self.platform = platform
+        self.reference = f"oci-dir:{path}"
+
+    def _blob_path(self, digest: str) -> Path:
+        algo, _, hexpart = digest.partition(":")
+        if algo != "sha256" or len(hexpart) != 64 or not all(c in "0123456789abcdef" for c in hexpart):
+            raise ImageFormatError(f"{self.reference}: invalid digest {digest!r}")
+        return self.root / "blobs" / algo / hexpart
+
+    def _small_blob(self, desc: dict[str, Any]) -> bytes:
+        path = self._blob_path(str(desc.get("digest", "")))
+        try:
+            if path.stat().st_size > MAX_JSON:
+                raise ImageFormatError(f"{self.reference}: blob {path.name[:12]} is too large for a manifest")
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise ImageFormatError(f"{self.reference}: blob {desc.get('digest')} is missing") from None
+
+    def read(self, reader: LayerReader) -> tuple[Image, list[str]]:
+        index_path = self.root / "index.json"
+        if not self.root.is_dir():
+            raise InputError(f"{self.root} is not a directory")
+        if not index_path.is_file():
+            raise InputError(f"{self.root} is not an OCI image layout (no index.json)")
+        index = parse_json(index_path.read_bytes(), f"{self.reference}: index.json")
+        manifest, manifest_digest = select_manifest(index, self.platform, self._small_blob, self.reference)
+        config_desc = manifest.get("config") or {}
+        config_bytes = self._small_blob(config_desc)
+        verify_digest(config_bytes, str(config_desc.get("digest")), f"{self.reference}: config")
+        image = image_from_manifest(self.reference, self.kind, manifest, manifest_digest, config_bytes,
+                                    annotations=index.get("annotations") or {})
+        keys = []
+        for layer in image.layers:
+            assert layer.digest is not None
+            keys.append(layer.digest)
+            if layer.digest in reader.scans:
+                continue
+            path = self._blob_path(layer.digest)
+            try:
+                handle = open(path, "rb")
+            except FileNotFoundError:
+                raise ImageFormatError("layer blob is missing", f"{layer.index} ({layer.digest[7:19]})") from None
+            with handle:
+                reader.scan(layer.digest, handle, f"{layer.index} ({layer.digest[7:19]})", layer.digest,
+                            os.fstat(handle.fileno()).st_size)
+        return image, keys

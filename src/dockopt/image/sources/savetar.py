@@ -1,0 +1,134 @@
+"""Reading a tar of an image as one stream: `docker save` (classic layout and the OCI layout of
+Docker 25+) and OCI image-layout archives. Used for files and for the engine's save stream.
+
+The tar is read front to back once. Layer blobs are scanned as they pass; JSON documents are
+kept (bounded); the manifest, wherever it sits in the tar, then says which blob is which layer.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import tarfile
+from typing import Any, BinaryIO
+
+from dockopt.errors import ImageFormatError
+from dockopt.image.model import Image, Platform
+from dockopt.image.oci import (MAX_JSON, image_from_manifest, parse_json, select_manifest, verify_digest)
+from dockopt.image.scan import LayerReader
+from dockopt.image.tarstream import GZIP_MAGIC, ZSTD_MAGIC, ForwardReader, normalise_member_path
+
+
+def _looks_like_layer(head: bytes) -> bool:
+    if head.startswith(GZIP_MAGIC) or head.startswith(ZSTD_MAGIC):
+        return True
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return True
+    return len(head) >= 512 and not any(head[:512])  # an empty tar: only zero blocks
+
+
+def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: str,
+                  platform: Platform | None, tag: str | None = None) -> tuple[Image, list[str]]:
+    docs: dict[str, bytes] = {}
+    try:
+        outer = tarfile.TarFile(fileobj=ForwardReader(stream, reference, hashing=False), mode="r")  # type: ignore[arg-type]
+        while True:
+            member = outer.next()
+            if member is None:
+                break
+            outer.members.clear()
+            if not member.isreg():
+                continue
+            path = normalise_member_path(member.name, reference)
+            handle = outer.extractfile(member)
+            assert handle is not None
+            buffered = io.BufferedReader(handle, 1 << 20)  # type: ignore[arg-type]
+            head = buffered.peek(512)[:512]
+            is_blob = path.startswith("/blobs/")
+            if path.endswith("/layer.tar") or (is_blob and _looks_like_layer(head)):
+                key = "sha256:" + posixpath.basename(path) if is_blob else path
+                expected = key if is_blob and path.startswith("/blobs/sha256/") else None
+                # Blobs of an OCI layout may be non-layers (attestations); judge them once the
+                # manifest says what they are.
+                reader.scan(key, buffered, f"{path.lstrip('/')}", expected, member.size, tolerate=is_blob)
+            elif member.size <= MAX_JSON:
+                docs[path] = buffered.read()
+    except ImageFormatError:
+        raise
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise ImageFormatError(f"{reference}: not a readable image archive ({exc})") from None
+    if "/manifest.json" in docs:
+        return _from_docker_manifest(docs, reference, kind, tag)
+    if "/index.json" in docs:
+        return _from_oci_index(docs, reference, kind, platform)
+    raise ImageFormatError(f"{reference}: no manifest.json or index.json: not an image archive")
+
+
+def _from_docker_manifest(docs: dict[str, bytes], reference: str, kind: str, tag: str | None) -> tuple[Image, list[str]]:
+    try:
+        import json
+
+        entries = json.loads(docs["/manifest.json"])
+    except ValueError as exc:
+        raise ImageFormatError(f"{reference}: manifest.json is not valid JSON ({exc})") from None
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        raise ImageFormatError(f"{reference}: manifest.json lists no images")
+    entry = entries[0]
+    if tag:
+        matching = [e for e in entries if tag in (e.get("RepoTags") or [])]
+        if not matching:
+            raise ImageFormatError(f"{reference}: archive has no image tagged {tag}")
+        entry = matching[0]
+    elif len(entries) > 1:
+        tags = ", ".join(t for e in entries for t in (e.get("RepoTags") or [])) or "untagged images"
+        raise ImageFormatError(f"{reference}: archive holds {len(entries)} images ({tags}); "
+                               f"name one as {kind}:PATH:TAG")
+    config_path = "/" + str(entry.get("Config", "")).lstrip("/")
+    if config_path not in docs:
+        raise ImageFormatError(f"{reference}: config {entry.get('Config')!r} missing from archive")
+    config_bytes = docs[config_path]
+    layer_paths = entry.get("Layers")
+    if not isinstance(layer_paths, list):
+        raise ImageFormatError(f"{reference}: manifest.json has no layer list")
+    keys, descs = [], []
+    for p in layer_paths:
+        path = "/" + str(p).lstrip("/")
+        if path.startswith("/blobs/sha256/"):
+            digest = "sha256:" + posixpath.basename(path)
+            keys.append(digest)
+            descs.append({"digest": digest})
+        else:
+            keys.append(path)
+            descs.append({"digest": "sha256:" + "0" * 64})  # classic layout: no blob digest
+    config_digest = None
+    if config_path.startswith("/blobs/sha256/"):
+        config_digest = "sha256:" + posixpath.basename(config_path)
+    elif posixpath.basename(config_path).removesuffix(".json").isalnum():
+        config_digest = "sha256:" + posixpath.basename(config_path).removesuffix(".json")
+    manifest: dict[str, Any] = {"config": {"digest": config_digest} if config_digest else {}, "layers": descs}
+    image = image_from_manifest(reference, kind, manifest, None, config_bytes)
+    for layer, key in zip(image.layers, keys):
+        if not key.startswith("sha256:"):
+            layer.digest = None  # the classic layout stores uncompressed tars named by v1 id
+    image.repo_tags = list(entry.get("RepoTags") or [])
+    image.manifest = {"docker-save": entry}
+    return image, keys
+
+
+def _from_oci_index(docs: dict[str, bytes], reference: str, kind: str, platform: Platform | None) -> tuple[Image, list[str]]:
+    index = parse_json(docs["/index.json"], f"{reference}: index.json")
+
+    def fetch(desc: dict[str, Any]) -> bytes:
+        digest = str(desc.get("digest", ""))
+        path = "/blobs/" + digest.replace(":", "/", 1)
+        if path not in docs:
+            raise ImageFormatError(f"{reference}: blob {digest} missing from archive")
+        return docs[path]
+
+    manifest, manifest_digest = select_manifest(index, platform, fetch, reference)
+    config_desc = manifest.get("config") or {}
+    config_bytes = fetch(config_desc)
+    verify_digest(config_bytes, str(config_desc.get("digest")), f"{reference}: config")
+    image = image_from_manifest(reference, kind, manifest, manifest_digest, config_bytes,
+                                annotations=index.get("annotations") or {})
+    return image, [layer.digest or "" for layer in image.layers]

@@ -1,0 +1,1 @@
+"""Analyses over the one pass: waste, base attribution, (later) hygiene and secrets."""

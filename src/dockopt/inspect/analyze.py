@@ -1,0 +1,92 @@
+"""`analyze`: one pass over an image, then waste, base attribution, gates and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from dockopt.errors import DockoptError
+from dockopt.findings import Category, Finding, Location, Severity
+from dockopt.image.model import Image
+from dockopt.image.scan import Progress, ScanResult, Source, Visitor, scan_image
+from dockopt.inspect.base import BaseInfo, detect_base
+from dockopt.inspect.gates import Gates, gate_findings
+from dockopt.inspect.waste import WasteReport, compute_waste
+from dockopt.report.output import human_bytes
+
+
+@dataclass
+class AnalyzeResult:
+    scan: ScanResult
+    base: BaseInfo
+    waste: WasteReport
+    gates: list[tuple[str, str, bool]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def image(self) -> Image:
+        return self.scan.image
+
+    @property
+    def passed(self) -> bool:
+        return all(ok for _, _, ok in self.gates)
+
+
+def _engine_layer_lists(source: Source) -> list[list[str]] | None:
+    """diff-ID lists of every image in the local engine (for exact base matching)."""
+    client = getattr(source, "client", None)
+    if source.kind != "docker" or client is None:
+        return None
+    out = []
+    try:
+        for img in client.images.list(all=False):
+            layers = (img.attrs.get("RootFS") or {}).get("Layers")
+            if layers is None:
+                layers = (client.api.inspect_image(img.id).get("RootFS") or {}).get("Layers") or []
+            out.append(list(layers))
+    except Exception:  # base matching is best effort; the analysis stands without it
+        return None
+    return out
+
+
+def _resolver(source: Source):
+    def resolve(name: str) -> Image | None:
+        from dockopt.image.reference import open_source
+
+        try:
+            candidate = open_source(f"docker:{name}") if source.kind == "docker" else open_source(name)
+            return candidate.metadata()
+        except DockoptError:
+            return None
+    return resolve
+
+
+def waste_findings(result: ScanResult, waste: WasteReport) -> list[Finding]:
+    by_index = {scan.layer.index: scan.layer for scan in result.layers}
+    out = []
+    for h in waste.top:
+        severity = Severity.MEDIUM if h.size >= 10_000_000 else Severity.LOW if h.size >= 1_000_000 else Severity.INFO
+        added = by_index[h.added_in]
+        hidden = by_index[h.hidden_in]
+        verb = "deleted" if h.how == "deleted" else "replaced"
+        where = "in the same layer" if h.added_in == h.hidden_in else f"in layer {h.hidden_in} ({hidden.created_by[:60] or '?'})"
+        out.append(Finding(
+            rule_id="waste.file", severity=severity, category=Category.SIZE, title="file stored but not in the final image",
+            message=(f"{h.path} ({human_bytes(h.size)}) added in layer {h.added_in} ({added.created_by[:60] or '?'}) "
+                     f"is {verb} {where}; do both in one RUN or use a multi-stage build"),
+            location=Location(layer_index=h.added_in, layer_digest=added.diff_id, path=h.path),
+            estimated_bytes=h.size, details={"hidden_in": h.hidden_in, "how": h.how}))
+    return out
+
+
+def analyze_image(source: Source, base: Source | None = None, gates: Gates = Gates(), top: int = 10,
+                  visitors: Sequence[Visitor] = (), progress: Progress | None = None) -> AnalyzeResult:
+    base_image = base.metadata() if base is not None else None
+    scan = scan_image(source, visitors, progress)
+    engine_lists = _engine_layer_lists(source)
+    info = detect_base(scan.image, base_image, _resolver(source),
+                       (lambda: engine_lists) if engine_lists is not None else None)
+    waste = compute_waste(scan, info.layers, top)
+    results = gates.evaluate(waste)
+    findings = waste_findings(scan, waste) + gate_findings(results)
+    return AnalyzeResult(scan, info, waste, results, findings)

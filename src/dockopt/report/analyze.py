@@ -1,0 +1,82 @@
+"""Renderers for `analyze`: a terminal report and the versioned JSON document (docs/analyze-json.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from dockopt import __version__
+from dockopt.inspect.analyze import AnalyzeResult
+from dockopt.report.output import human_bytes
+
+SCHEMA_VERSION = "1"
+
+
+def analyze_json(result: AnalyzeResult) -> dict[str, Any]:
+    image, waste = result.image, result.waste
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "dockopt", "version": __version__},
+        "image": {
+            "reference": image.reference, "source": image.source, "id": image.id,
+            "manifest_digest": image.manifest_digest, "platform": str(image.platform),
+            "repo_tags": image.repo_tags, "layers": len(image.layers),
+        },
+        "base": {"layers": result.base.layers, "method": result.base.method, "name": result.base.name},
+        "summary": {
+            "total_bytes": waste.total_bytes, "final_bytes": waste.final_bytes, "wasted_bytes": waste.wasted_bytes,
+            "efficiency": round(waste.efficiency, 6), "user_bytes": waste.user_bytes,
+            "user_wasted_bytes": waste.user_wasted_bytes, "user_wasted_percent": round(waste.user_wasted_ratio, 6),
+            "base_bytes_hidden_by_user": waste.base_bytes_hidden_by_user,
+            "final_files": sum(1 for _ in result.scan.fs.files()),
+        },
+        "layers": [
+            {"index": lw.index, "diff_id": scan.layer.diff_id, "digest": scan.layer.digest, "blob_size": lw.blob_size,
+             "created_by": lw.created_by, "files": lw.files, "bytes": lw.bytes, "added_bytes": lw.added_bytes,
+             "modified_bytes": lw.modified_bytes, "removed_bytes": lw.removed_bytes, "wasted_bytes": lw.wasted_bytes,
+             "from_base": lw.from_base}
+            for lw, scan in zip(waste.layers, result.scan.layers)
+        ],
+        "wasted_paths": [{"path": h.path, "size": h.size, "added_in": h.added_in, "hidden_in": h.hidden_in, "how": h.how}
+                         for h in waste.top],
+        "gates": [{"name": name, "passed": ok, "detail": why} for name, why, ok in result.gates],
+        "findings": [f.to_dict() for f in result.findings],
+        "passed": result.passed,
+    }
+
+
+def render_analyze(result: AnalyzeResult, console: Console) -> None:
+    image, waste = result.image, result.waste
+    console.print(f"[bold]{image.reference}[/]  {image.platform}  id {(image.id or '?')[7:19]}  "
+                  f"{len(image.layers)} layers")
+    base = result.base
+    console.print(f"base image: {base.layers} layer(s) ({base.method}{', ' + base.name if base.name else ''})")
+    table = Table(title="Layers", title_justify="left")
+    for col, justify in (("#", "right"), ("", "left"), ("stored", "right"), ("files", "right"), ("added", "right"),
+                         ("modified", "right"), ("removed", "right"), ("wasted", "right"), ("created by", "left")):
+        table.add_column(col, justify=justify, overflow="fold" if col == "created by" else "ellipsis")
+    for lw in waste.layers:
+        table.add_row(str(lw.index), "base" if lw.from_base else "yours", human_bytes(lw.bytes), str(lw.files),
+                      human_bytes(lw.added_bytes), human_bytes(lw.modified_bytes), human_bytes(lw.removed_bytes),
+                      f"[red]{human_bytes(lw.wasted_bytes)}[/]" if lw.wasted_bytes else "0",
+                      (lw.created_by or "")[:100])
+    console.print(table)
+    if waste.top:
+        top = Table(title="Largest wasted files", title_justify="left")
+        for col in ("size", "path", "added in", "hidden in", "how"):
+            top.add_column(col, justify="right" if col == "size" else "left")
+        for h in waste.top:
+            top.add_row(human_bytes(h.size), h.path, str(h.added_in), str(h.hidden_in), h.how)
+        console.print(top)
+    console.print(
+        f"stored {human_bytes(waste.total_bytes)}, final {human_bytes(waste.final_bytes)}, "
+        f"wasted [bold]{human_bytes(waste.wasted_bytes)}[/], efficiency [bold]{waste.efficiency:.2%}[/]; "
+        f"your layers: {human_bytes(waste.user_bytes)}, wasted {human_bytes(waste.user_wasted_bytes)} "
+        f"({waste.user_wasted_ratio:.2%})")
+    if waste.base_bytes_hidden_by_user:
+        console.print(f"your layers delete {human_bytes(waste.base_bytes_hidden_by_user)} of base-image files: "
+                      "they still ship in the base layers")
+    for name, why, ok in result.gates:
+        console.print(f"{'[green]PASS[/]' if ok else '[red]FAIL[/]'} {name}: {why}")
