@@ -122,6 +122,8 @@ def _walk(folder: Path, prefix: str, parent: MatchInfo | None, matcher: PatternM
         excluded, match_info = matcher.match(rel, parent)
         if excluded:
             if is_dir and matcher.walk_into_excluded(rel):
+                if matcher.dialect.sends_walked_excluded_dirs:
+                    context.entries.append(ContextEntry(rel, "dir", 0))
                 _walk(Path(child.path), rel + "/", match_info, matcher, context)
             continue
         if is_dir:

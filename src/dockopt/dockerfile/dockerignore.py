@@ -11,12 +11,16 @@ Three dialects exist in the wild and they disagree on corner cases, so each is m
 - `buildkit`: Docker 23+ / buildx (moby/patternmatcher 0.6 and the fsutil walker). Per-pattern
   parent results are inherited during the walk, and a directory is still walked when an
   exception contains a wildcard.
-- `legacy-buildkit`: Docker 20.10 with BuildKit. Only the parent directory with as many
-  components as the pattern is checked, and an excluded directory is walked only when some
-  exception starts with `dir/`.
-- `legacy-classic`: Docker 20.10's classic builder. As `legacy-buildkit`, but regular-expression
-  characters `+ ( ) | { } ^` in patterns are not escaped (`a+b` matches `aab`), and
-  `<Dockerfile>.dockerignore` is not read.
+- `legacy-classic`: Docker 20.10's classic builder (pkg/fileutils). Only the parent directory
+  with as many components as the pattern is checked (so `**/foo` does not hide `x/y/foo/f`
+  once the walk enters `x/y/foo`), an excluded directory is walked only when some exception
+  starts with `dir/`, regular-expression characters `+ ( ) | { }` in patterns are not escaped
+  (`a+b` hides `aab`, not `a+b`), and `<Dockerfile>.dockerignore` is not read.
+- `legacy-buildkit`: Docker 20.10 with BuildKit: the same matching, plus the Dockerfile-specific
+  ignore file, and an excluded directory the walk enters is still sent (it appears empty).
+
+(docker-py's `images.build(path=...)` filters with its own Python rules, which differ again,
+e.g. for `star\\*.txt`; use the Docker CLI to compare.)
 
 The two legacy dialects are checked against the real 20.10 engine in the tests.
 """
@@ -44,12 +48,14 @@ class Dialect:
     """Exact/prefix/suffix shortcuts of patternmatcher (they differ from the regex for `**foo`)."""
     dockerfile_ignore: bool
     """Honours `<Dockerfile>.dockerignore` beside the Dockerfile."""
+    sends_walked_excluded_dirs: bool = False
+    """An excluded directory the walk still enters is itself sent (old fsutil): it appears empty."""
 
 
 DIALECTS: dict[str, Dialect] = {
     "buildkit": Dialect("buildkit", "Docker 23+ / buildx (BuildKit)", True, True, True, True, True),
     "legacy-buildkit": Dialect("legacy-buildkit", "Docker 20.10 with DOCKER_BUILDKIT=1",
-                               True, False, False, True, True),
+                               False, False, False, False, True, sends_walked_excluded_dirs=True),
     "legacy-classic": Dialect("legacy-classic", "Docker 20.10 classic builder",
                               False, False, False, False, False),
 }
