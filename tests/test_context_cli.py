@@ -202,3 +202,23 @@ def test_list_prints_sent_paths(tmp_path, dockopt):
     out = dockopt("context", str(root), "--list")
     assert out.returncode == 0
     assert out.stdout.splitlines() == [".dockerignore", "Dockerfile", "a.txt"]
+
+
+DOCKERFILES = [
+    "ARG SRC=app\nFROM x AS build\nARG SRC=app\nCOPY --chown=1 ${SRC}/ /a/\nADD https://e.com/x.tgz /x\n"
+    "COPY --from=other /bin /bin\nCOPY [\"conf/*.yml\", \"/etc/\"]\nCOPY <<EOF /etc/motd\nhello\nEOF\n"
+    "RUN --mount=type=bind,source=requirements.txt,target=/r pip install -r /r\nONBUILD COPY . /x\n",
+    "FROM x\n# comment\nCOPY a \\\n  # inside\n  b /dst/\nRUN <<-EOT\n\tCOPY nope /x\n\tEOT\nADD --link c.tar /\n",
+]
+
+
+@pytest.mark.parametrize("text", DOCKERFILES)
+def test_minimal_extraction_agrees_with_the_shared_parser(text):
+    """The stop-gap reader (to be removed after merge) must agree with the lint branch's parser."""
+    parser = pytest.importorskip("dockopt.dockerfile.parser")
+    from dockopt.dockerfile import context_refs
+
+    parsed = context_refs._parsed_instructions(parser.parse(text))
+    minimal = context_refs._minimal_instructions(text)
+    keep = ("COPY", "ADD", "RUN")
+    assert [(k, f, s) for k, f, s, _ in minimal if k in keep] == [(k, f, s) for k, f, s, _ in parsed if k in keep]
