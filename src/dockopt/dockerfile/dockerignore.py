@@ -39,7 +39,8 @@ class Dialect:
     name: str
     description: str
     escape_regex_meta: bool
-    """Escape `. + ( ) | { } $` (patternmatcher ≥ 0.5); otherwise only `.` and `$` are escaped."""
+    """Also escape `+ ( )` (patternmatcher ≥ 0.5; `|`, `{`, `}` are meant to be escaped too, but
+    their bits overflow its bitmap, so they stay regex syntax); otherwise only `.` and `$`."""
     inherit_parent_results: bool
     """MatchesUsingParentResults (walk-time inheritance) instead of the single-parent Matches."""
     glob_aware_descent: bool
@@ -122,48 +123,126 @@ def clean_path(path: str) -> str:
 
 
 def go_pattern_error(pattern: str) -> str | None:
-    """Why Go's filepath.Match would reject `pattern` (it validates the whole pattern), or None."""
-    i, n = 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\":
-            if i + 1 >= n:
-                return "trailing backslash"
-            i += 2
-        elif ch == "[":
-            i += 1
-            if i < n and pattern[i] == "^":
-                i += 1
-            ranges = 0
-            while True:
-                if i < n and pattern[i] == "]" and ranges > 0:
-                    i += 1
+    """Why Docker's syntax check, Go's `filepath.Match(pattern, ".")`, rejects `pattern`, or None.
+
+    A port of Go's Match (as of Go 1.19/1.22): it stops at the first chunk that fails to match
+    ".", so a syntax error after that point goes unnoticed here (it may surface later, when the
+    pattern is used).
+    """
+    name = "."
+    while pattern:
+        star, chunk, pattern = _scan_chunk(pattern)
+        if star and chunk == "":
+            return None
+        rest, ok, err = _match_chunk(chunk, name)
+        if ok and (rest == "" or pattern):
+            name = rest
+            continue
+        if err:
+            return err
+        if star:
+            advanced = False
+            for i in range(len(name)):
+                if name[i] == "/":
                     break
-                i, err = _class_char(pattern, i)
+                rest, ok, err = _match_chunk(chunk, name[i + 1:])
+                if ok:
+                    if not pattern and rest:
+                        continue
+                    name, advanced = rest, True
+                    break
                 if err:
                     return err
-                if pattern[i] == "-":
-                    i, err = _class_char(pattern, i + 1)
-                    if err:
-                        return err
-                ranges += 1
-        else:
-            i += 1
+            if advanced:
+                continue
+        return None
     return None
 
 
-def _class_char(pattern: str, i: int) -> tuple[int, str | None]:
-    n = len(pattern)
-    if i >= n or pattern[i] in "-]":
-        return i, "malformed character class"
-    if pattern[i] == "\\":
+def _scan_chunk(pattern: str) -> tuple[bool, str, str]:
+    star = False
+    while pattern.startswith("*"):
+        pattern, star = pattern[1:], True
+    in_range, i = False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 < len(pattern):
+                i += 1
+        elif ch == "[":
+            in_range = True
+        elif ch == "]":
+            in_range = False
+        elif ch == "*" and not in_range:
+            break
         i += 1
-        if i >= n:
-            return i, "malformed character class"
-    i += 1
-    if i >= n:
-        return i, "unterminated character class"
-    return i, None
+    return star, pattern[:i], pattern[i:]
+
+
+def _match_chunk(chunk: str, s: str) -> tuple[str, bool, str | None]:
+    failed = False  # after a mismatch the chunk is still checked for syntax
+    while chunk:
+        if not failed and not s:
+            failed = True
+        ch = chunk[0]
+        if ch == "[":
+            r = ""
+            if not failed:
+                r, s = s[0], s[1:]
+            chunk = chunk[1:]
+            negated = chunk.startswith("^")
+            if negated:
+                chunk = chunk[1:]
+            matched, ranges = False, 0
+            while True:
+                if chunk.startswith("]") and ranges > 0:
+                    chunk = chunk[1:]
+                    break
+                lo, chunk, err = _get_esc(chunk)
+                if err:
+                    return "", False, err
+                hi = lo
+                if chunk[0] == "-":
+                    hi, chunk, err = _get_esc(chunk[1:])
+                    if err:
+                        return "", False, err
+                if r and lo <= r <= hi:
+                    matched = True
+                ranges += 1
+            if matched == negated:
+                failed = True
+        elif ch == "?":
+            if not failed:
+                if s[0] == "/":
+                    failed = True
+                s = s[1:]
+            chunk = chunk[1:]
+        else:
+            if ch == "\\":
+                chunk = chunk[1:]
+                if not chunk:
+                    return "", False, "trailing backslash"
+            if not failed:
+                if chunk[0] != s[0]:
+                    failed = True
+                s = s[1:]
+            chunk = chunk[1:]
+    if failed:
+        return "", False, None
+    return s, True, None
+
+
+def _get_esc(chunk: str) -> tuple[str, str, str | None]:
+    if not chunk or chunk[0] in "-]":
+        return "", chunk, "malformed character class"
+    if chunk[0] == "\\":
+        chunk = chunk[1:]
+        if not chunk:
+            return "", chunk, "malformed character class"
+    r, rest = chunk[0], chunk[1:]
+    if not rest:
+        return r, rest, "unterminated character class"
+    return r, rest, None
 
 
 # Go RE2 escapes that mean the same thing in Python's `re` (with re.ASCII).
@@ -171,7 +250,9 @@ _SAME_ESCAPES = set("dDwWsSbBAntrfva")
 
 
 def _escaped(ch: str) -> str:
-    if ch.isascii() and ch.isalnum():
+    if not ch.isascii():
+        raise ValueError(f"invalid escape sequence \\{ch}")
+    if ch.isalnum():
         if ch in _SAME_ESCAPES:
             return "\\" + ch
         if ch == "z":
@@ -183,22 +264,28 @@ def _escaped(ch: str) -> str:
 class Pattern:
     """One cleaned pattern: how Docker's patternmatcher compiles and matches it."""
 
-    __slots__ = ("text", "exclusion", "dirs", "line", "_kind", "_regex", "_literal")
+    __slots__ = ("text", "exclusion", "dirs", "where", "_kind", "_regex", "_literal", "_error")
 
-    def __init__(self, text: str, exclusion: bool, line: int, dialect: Dialect) -> None:
+    def __init__(self, text: str, exclusion: bool, where: str, dialect: Dialect) -> None:
         self.text = text
         self.exclusion = exclusion
         self.dirs = text.split("/")
-        self.line = line
-        self._compile(dialect)
+        self.where = where
+        self._error: str | None = None
+        try:
+            self._compile(dialect)
+        except (ValueError, re.error) as exc:
+            # Docker compiles lazily: the build fails only if the pattern is ever evaluated.
+            self._kind, self._error = "error", str(exc)
 
     def _compile(self, dialect: Dialect) -> None:
         # The regular expression is built as Docker builds it; `kind` tracks patternmatcher's
         # fast paths, which newer dialects use instead of the expression when they apply.
-        meta = "+()|{}"
-        out = ["^"]
+        escaped_meta = "+()" if dialect.escape_regex_meta else ""
+        out = ["(?:^)"]  # a group, so a following `{n}` repeats it as Go allows
         kind = "exact"
         p, i, n, step = self.text, 0, len(self.text), 0
+        dangling = False
         while i < n:
             ch = p[i]
             i += 1
@@ -221,7 +308,7 @@ class Pattern:
             elif ch == "?":
                 out.append("[^/]")
                 kind = "regex"
-            elif ch in ".$" or (dialect.escape_regex_meta and ch in meta):
+            elif ch in ".$" or ch in escaped_meta:
                 out.append("\\" + ch)
             elif ch == "\\":
                 if i < n:
@@ -229,14 +316,20 @@ class Pattern:
                     i += 1
                     kind = "regex"
                 else:
-                    out.append(r"\\")
-            elif ch in "[]" or ch in meta:
-                out.append(ch)  # regex syntax as written (a class, or an unescaped old-style meta)
+                    # Go appends a lone `\` and then `$`: the anchor becomes a literal `$`
+                    out.append("\\$")
+                    dangling = True
+            elif ch in "[]":
+                out.append(ch)  # a character class, handed to the regex engine as written
                 kind = "regex"
+            elif ch in "+()|{}":
+                out.append(ch)  # unescaped: regex syntax, though Docker still treats it as literal
+                # for its fast paths (only a regex-kind pattern ever runs the expression)
             else:
                 out.append(ch)  # literal in both Go RE2 and Python re
             step += 1
-        out.append(r"\Z")
+        if not dangling:
+            out.append(r"\Z")
         if not dialect.fast_paths:
             kind = "regex"
         self._kind = kind
@@ -249,6 +342,8 @@ class Pattern:
 
     def match(self, path: str) -> bool:
         kind = self._kind
+        if kind == "error":
+            raise IgnorePatternError(f"{self.where}: pattern {self.text!r} is rejected by Docker ({self._error})")
         if kind == "exact":
             return path == self.text
         if kind == "prefix":
@@ -291,10 +386,7 @@ class PatternMatcher:
             problem = go_pattern_error(raw)
             if problem:
                 raise IgnorePatternError(f"{where}: syntax error in pattern {raw!r} ({problem})")
-            try:
-                self.patterns.append(Pattern(raw, exclusion, number, self.dialect))
-            except (ValueError, re.error) as exc:
-                raise IgnorePatternError(f"{where}: pattern {raw!r} is rejected by Docker ({exc})") from None
+            self.patterns.append(Pattern(raw, exclusion, where, self.dialect))
         self.exclusions = any(p.exclusion for p in self.patterns)
         self._any_glob_exception = any(
             p.exclusion and any(c in _without_trailing_glob(p.text) for c in "*[]?^\\") for p in self.patterns
@@ -331,9 +423,7 @@ class PatternMatcher:
     def _match_single_parent(self, path: str) -> bool:
         matched = False
         parent_dirs = path.split("/")[:-1]
-        for pattern in self.patterns:
-            if pattern.exclusion != matched:
-                continue
+        for pattern in self.patterns:  # all of them, as pkg/fileutils did (errors surface at once)
             hit = pattern.match(path)
             if not hit and parent_dirs and len(pattern.dirs) <= len(parent_dirs):
                 hit = pattern.match("/".join(parent_dirs[: len(pattern.dirs)]))
