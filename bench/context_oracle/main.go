@@ -6,12 +6,20 @@
 package main
 
 import (
+	"archive/tar"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path"
+	"path/filepath"
+	"sort"
+	"strings"
 
+	"github.com/docker/docker/pkg/archive"
 	"github.com/docker/docker/pkg/fileutils"
 	"github.com/moby/patternmatcher"
+	"github.com/tonistiigi/fsutil"
 )
 
 type input struct {
@@ -27,6 +35,10 @@ type output struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "-walk-") {
+		walks(os.Args[1])
+		return
+	}
 	var cases []input
 	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
 		panic(err)
@@ -87,6 +99,66 @@ func legacy(cases []input) {
 			out.Excluded = append(out.Excluded, m)
 		}
 		results = append(results, out)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(results); err != nil {
+		panic(err)
+	}
+}
+
+type walkCase struct {
+	Dir      string   `json:"dir"`
+	Patterns []string `json:"patterns"`
+}
+
+type walkResult struct {
+	Error string   `json:"error,omitempty"`
+	Paths []string `json:"paths"`
+}
+
+// walks lists what Docker 20.10 sends for each directory: -walk-fsutil is BuildKit's sender
+// (tonistiigi/fsutil.Walk), -walk-archive the classic builder's tar (pkg/archive).
+func walks(mode string) {
+	var cases []walkCase
+	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
+		panic(err)
+	}
+	results := make([]walkResult, 0, len(cases))
+	for _, c := range cases {
+		var res walkResult
+		var err error
+		if mode == "-walk-fsutil" {
+			err = fsutil.Walk(context.Background(), c.Dir, &fsutil.WalkOpt{ExcludePatterns: c.Patterns},
+				func(p string, fi os.FileInfo, err error) error {
+					if err != nil {
+						return err
+					}
+					res.Paths = append(res.Paths, filepath.ToSlash(p))
+					return nil
+				})
+		} else {
+			var rc io.ReadCloser
+			rc, err = archive.TarWithOptions(c.Dir, &archive.TarOptions{ExcludePatterns: c.Patterns})
+			if err == nil {
+				tr := tar.NewReader(rc)
+				for {
+					h, terr := tr.Next()
+					if terr == io.EOF {
+						break
+					}
+					if terr != nil {
+						err = terr
+						break
+					}
+					res.Paths = append(res.Paths, strings.TrimSuffix(h.Name, "/"))
+				}
+				rc.Close()
+			}
+		}
+		if err != nil {
+			res.Error = err.Error()
+		}
+		sort.Strings(res.Paths)
+		results = append(results, res)
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(results); err != nil {
 		panic(err)
