@@ -13,6 +13,7 @@ from dockopt.errors import EXIT_ERROR, DockoptError
 # name -> "module:attribute" of a click command. One line per command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("dockopt.cli.analyze:analyze", "Layer sizes, wasted bytes and efficiency of an image."),
+    "context": ("dockopt.cli.context:context_command", "What docker build sends; .dockerignore advice and --fix."),
 }
 
 

@@ -1,0 +1,1 @@
+"""Dockerfile parsing, lint rules, autofix and build-context analysis."""

@@ -1,0 +1,254 @@
+"""Which context paths a Dockerfile can reach: COPY/ADD sources and `RUN --mount=type=bind`.
+
+Paths outside every reference are sent to the builder for nothing. Reach is over-approximated
+where the Dockerfile cannot be resolved statically (an unresolved `$VAR` in a source counts as
+"the whole context"), so a path reported unreachable really is unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from dockopt.dockerfile.dockerignore import clean_path
+
+
+@dataclass
+class ContextRefs:
+    sources: list[str] = field(default_factory=list)
+    """Cleaned context-relative sources (may hold Go filepath.Match wildcards)."""
+    whole_context: bool = False
+    """Something (`COPY .`, a bind mount of the context, an unresolved variable) reaches everything."""
+    unresolved: list[str] = field(default_factory=list)
+    """Sources that could not be resolved statically (counted as the whole context)."""
+
+    def add(self, source: str, env: dict[str, str]) -> None:
+        value = _expand(source, env)
+        if value is None:
+            self.unresolved.append(source)
+            self.whole_context = True
+            return
+        cleaned = clean_path("/" + value).lstrip("/") or "."
+        if cleaned == ".":
+            self.whole_context = True
+        elif cleaned not in self.sources:
+            self.sources.append(cleaned)
+
+    def reaches(self, path: str) -> bool:
+        """Does some reference copy or mount `path` (or a directory above it)?"""
+        if self.whole_context:
+            return True
+        parts = path.split("/")
+        for source in self.sources:
+            if not _has_wildcard(source):
+                if path == source or path.startswith(source + "/"):
+                    return True
+                continue
+            depth = source.count("/") + 1
+            if len(parts) >= depth and _go_match(source, "/".join(parts[:depth])):
+                return True
+        return False
+
+    def names(self, path: str) -> bool:
+        """Does a reference other than the whole context name `path`, something in it, or above it?"""
+        for source in self.sources:
+            if _has_wildcard(source):
+                if self.reaches_source(source, path):
+                    return True
+            elif path == source or source.startswith(path + "/") or path.startswith(source + "/"):
+                return True
+        return False
+
+    @staticmethod
+    def reaches_source(source: str, path: str) -> bool:
+        parts = path.split("/")
+        depth = source.count("/") + 1
+        return len(parts) >= depth and _go_match(source, "/".join(parts[:depth]))
+
+
+def context_references(dockerfile_text: str) -> ContextRefs:
+    """Collect the context references of every stage (ONBUILD triggers run elsewhere)."""
+    refs = ContextRefs()
+    for keyword, flags, sources, env in _instructions(dockerfile_text):
+        if keyword in ("COPY", "ADD"):
+            if any(name == "from" for name, _ in flags):
+                continue
+            for source in sources:
+                if keyword == "ADD" and _is_remote(source):
+                    continue
+                refs.add(source, env)
+        elif keyword == "RUN":
+            for name, value in flags:
+                if name == "mount" and value is not None:
+                    _add_bind_mount(refs, value, env)
+    return refs
+
+
+def _add_bind_mount(refs: ContextRefs, spec: str, env: dict[str, str]) -> None:
+    fields: dict[str, str] = {}
+    for item in spec.split(","):
+        key, _, value = item.partition("=")
+        fields[key.strip().lower()] = value.strip()
+    if fields.get("type", "bind") != "bind" or "from" in fields:
+        return
+    refs.add(fields.get("source", fields.get("src", ".")) or ".", env)
+
+
+def _is_remote(source: str) -> bool:
+    lowered = source.lower()
+    return lowered.startswith(("http://", "https://", "git://", "git@", "ssh://"))
+
+
+def _has_wildcard(source: str) -> bool:
+    return any(c in source for c in "*?[\\")
+
+
+def _go_match(pattern: str, name: str) -> bool:
+    """Go filepath.Match: `*` and `?` never cross `/`; `[^...]` negates; `\\` escapes."""
+    out, i, n = [], 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        i += 1
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\" and i < n:
+            out.append(re.escape(pattern[i]))
+            i += 1
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                return False
+            out.append("[" + pattern[i:end] + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(ch))
+    try:
+        return re.fullmatch("".join(out), name) is not None
+    except re.error:
+        return False
+
+
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _expand(source: str, env: dict[str, str]) -> str | None:
+    """Expand `$VAR`/`${VAR}` from ARG/ENV defaults; None when a variable has no known value."""
+    if "$" not in source:
+        return source
+    missing = False
+
+    def sub(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1) or match.group(2)
+        if name not in env:
+            missing = True
+            return ""
+        return env[name]
+
+    value = _VAR.sub(sub, source)
+    return None if missing or "$" in value else value
+
+
+Instr = tuple[str, list[tuple[str, str | None]], list[str], dict[str, str]]
+
+
+def _instructions(text: str) -> list[Instr]:
+    """(keyword, flags, COPY/ADD sources, ARG/ENV values in scope) for each instruction."""
+    try:
+        from dockopt.dockerfile.parser import parse  # the shared lossless parser (lint branch)
+    except ImportError:
+        return _minimal_instructions(text)
+    return _parsed_instructions(parse(text))
+
+
+def _parsed_instructions(dockerfile) -> list[Instr]:  # type: ignore[no-untyped-def]
+    out: list[Instr] = []
+    env: dict[str, str] = {}
+    stage = -2
+    for ins in dockerfile.instructions:
+        if ins.keyword == "FROM" or ins.stage_index != stage:
+            stage = ins.stage_index
+            env = {}
+        flags = [(f.name, f.value) for f in ins.flags]
+        if ins.keyword in ("ARG", "ENV"):
+            _record_vars(ins.keyword, ins.values, env)
+        sources = ins.copy_sources() if ins.keyword in ("COPY", "ADD") else []
+        out.append((ins.keyword, flags, sources, dict(env)))
+    return out
+
+
+def _record_vars(keyword: str, values: list[str], env: dict[str, str]) -> None:
+    if keyword == "ARG":
+        for item in values:
+            name, sep, default = item.partition("=")
+            if sep:
+                env[name] = default.strip("\"'")
+        return
+    # ENV: the parser gives name, value pairs
+    for name, value in zip(values[::2], values[1::2]):
+        env[name] = value.strip("\"'")
+
+
+# --- Minimal fallback -----------------------------------------------------------------------
+# TODO(merge): delete `_minimal_instructions` once the lint branch's parser
+# (`dockopt.dockerfile.parser`) is on main; `_instructions` then always uses it.
+
+_HEREDOC = re.compile(r"<<-?([\"']?)([A-Za-z0-9_.-]+)\1")
+
+
+def _minimal_instructions(text: str) -> list[Instr]:
+    """Just enough Dockerfile reading for COPY/ADD sources, RUN mounts, ARG/ENV and FROM."""
+    out: list[Instr] = []
+    env: dict[str, str] = {}
+    lines = text.replace("\r\n", "\n").split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        i += 1
+        if not line or line.startswith("#"):
+            continue
+        logical = line
+        while logical.endswith("\\") and i < len(lines):
+            logical = logical[:-1]
+            nxt = lines[i].strip()
+            i += 1
+            if nxt.startswith("#"):
+                logical += "\\"
+                continue
+            logical += " " + nxt
+        keyword, _, rest = logical.partition(" ")
+        keyword = keyword.upper()
+        for _quote, name in _HEREDOC.findall(rest):
+            while i < len(lines) and lines[i].strip("\t") != name:
+                i += 1
+            i += 1
+        flags: list[tuple[str, str | None]] = []
+        rest = rest.strip()
+        while rest.startswith("--"):
+            word, _, rest = rest.partition(" ")
+            name, sep, value = word[2:].partition("=")
+            flags.append((name.lower(), value if sep else None))
+            rest = rest.strip()
+        if keyword == "FROM":
+            env = {}
+        if keyword in ("ARG", "ENV"):
+            words = rest.split()
+            if keyword == "ENV" and len(words) >= 2 and "=" not in words[0]:
+                env[words[0]] = " ".join(words[1:])
+            else:
+                for item in words:
+                    name, sep, value = item.partition("=")
+                    if keyword == "ENV" or sep:
+                        env[name] = value.strip("\"'")
+        sources: list[str] = []
+        if keyword in ("COPY", "ADD"):
+            try:
+                args = json.loads(rest) if rest.startswith("[") else rest.split()
+            except ValueError:
+                args = rest.split()
+            sources = [a for a in args[:-1] if not re.match(r"\d*<<", a)]
+        out.append((keyword, flags, sources, dict(env)))
+    return out

@@ -1,0 +1,467 @@
+""".dockerignore evaluation with Docker's exact semantics.
+
+Docker does not use gitignore rules. A `.dockerignore` line is cleaned (`filepath.Clean`, a
+leading `/` dropped), turned into a regular expression (Go `filepath.Match` syntax plus `**`),
+and evaluated in order: the last pattern that matches a path, or one of its parent directories,
+decides (`!` patterns re-include). The context walk skips an excluded directory unless an
+exception could re-include something beneath it.
+
+Three dialects exist in the wild and they disagree on corner cases, so each is modelled:
+
+- `buildkit`: Docker 23+ / buildx (moby/patternmatcher 0.6 and the fsutil walker). Per-pattern
+  parent results are inherited during the walk, and a directory is still walked when an
+  exception contains a wildcard.
+- `legacy-classic`: Docker 20.10's classic builder (pkg/fileutils). Only the parent directory
+  with as many components as the pattern is checked (so `**/foo` does not hide `x/y/foo/f`
+  once the walk enters `x/y/foo`), an excluded directory is walked only when some exception
+  starts with `dir/`, regular-expression characters `+ ( ) | { }` in patterns are not escaped
+  (`a+b` hides `aab`, not `a+b`), and `<Dockerfile>.dockerignore` is not read.
+- `legacy-buildkit`: Docker 20.10 with BuildKit: the same matching, plus the Dockerfile-specific
+  ignore file, and an excluded directory the walk enters is still sent (it appears empty).
+
+(docker-py's `images.build(path=...)` filters with its own Python rules, which differ again,
+e.g. for `star\\*.txt`; use the Docker CLI to compare.)
+
+The two legacy dialects are checked against the real 20.10 engine in the tests.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+from dockopt.errors import InputError
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    description: str
+    escape_regex_meta: bool
+    """Also escape `+ ( )` (patternmatcher ≥ 0.5; `|`, `{`, `}` are meant to be escaped too, but
+    their bits overflow its bitmap, so they stay regex syntax); otherwise only `.` and `$`."""
+    inherit_parent_results: bool
+    """MatchesUsingParentResults (walk-time inheritance) instead of the single-parent Matches."""
+    glob_aware_descent: bool
+    """Walk every excluded directory when an exception holds a wildcard (fsutil ≥ 0.0.0-2023)."""
+    fast_paths: bool
+    """Exact/prefix/suffix shortcuts of patternmatcher (they differ from the regex for `**foo`)."""
+    dockerfile_ignore: bool
+    """Honours `<Dockerfile>.dockerignore` beside the Dockerfile."""
+    sends_walked_excluded_dirs: bool = False
+    """An excluded directory the walk still enters is itself sent (old fsutil): it appears empty."""
+
+
+DIALECTS: dict[str, Dialect] = {
+    "buildkit": Dialect("buildkit", "Docker 23+ / buildx (BuildKit)", True, True, True, True, True),
+    "legacy-buildkit": Dialect("legacy-buildkit", "Docker 20.10 with DOCKER_BUILDKIT=1",
+                               False, False, False, False, True, sends_walked_excluded_dirs=True),
+    "legacy-classic": Dialect("legacy-classic", "Docker 20.10 classic builder",
+                              False, False, False, False, False),
+}
+DEFAULT_DIALECT = "buildkit"
+
+
+class IgnorePatternError(InputError):
+    """A pattern Docker rejects (the build would fail)."""
+
+
+def read_ignore_lines(text: str) -> list[tuple[int, str]]:
+    """Docker's ignorefile.ReadAll: (1-based line number, normalised pattern) for each pattern.
+
+    `#` starts a comment only in the first column; lines are whitespace-trimmed; `!` may be
+    followed by spaces; patterns are cleaned and a leading `/` is removed.
+    """
+    out: list[tuple[int, str]] = []
+    text = text.removeprefix("\ufeff")
+    for number, line in enumerate(_go_scanner_lines(text), start=1):
+        if line.startswith("#"):
+            continue
+        pattern = line.strip(" \t\r\n\v\f")
+        if not pattern:
+            continue
+        invert = pattern.startswith("!")
+        if invert:
+            pattern = pattern[1:].strip(" \t\r\n\v\f")
+        if pattern:
+            pattern = clean_path(pattern)
+            if len(pattern) > 1 and pattern.startswith("/"):
+                pattern = pattern[1:]
+        out.append((number, "!" + pattern if invert else pattern))
+    return out
+
+
+def _go_scanner_lines(text: str) -> list[str]:
+    # bufio.ScanLines splits on \n only and drops one trailing \r.
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def clean_path(path: str) -> str:
+    """Go's path/filepath.Clean for `/`-separated paths."""
+    if path == "":
+        return "."
+    rooted = path.startswith("/")
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not rooted:
+                parts.append("..")
+            continue
+        parts.append(part)
+    cleaned = "/".join(parts)
+    if rooted:
+        return "/" + cleaned
+    return cleaned or "."
+
+
+def go_pattern_error(pattern: str) -> str | None:
+    """Why Docker's syntax check, Go's `filepath.Match(pattern, ".")`, rejects `pattern`, or None.
+
+    A port of Go's Match (as of Go 1.19/1.22): it stops at the first chunk that fails to match
+    ".", so a syntax error after that point goes unnoticed here (it may surface later, when the
+    pattern is used).
+    """
+    name = "."
+    while pattern:
+        star, chunk, pattern = _scan_chunk(pattern)
+        if star and chunk == "":
+            return None
+        rest, ok, err = _match_chunk(chunk, name)
+        if ok and (rest == "" or pattern):
+            name = rest
+            continue
+        if err:
+            return err
+        if star:
+            advanced = False
+            for i in range(len(name)):
+                if name[i] == "/":
+                    break
+                rest, ok, err = _match_chunk(chunk, name[i + 1:])
+                if ok:
+                    if not pattern and rest:
+                        continue
+                    name, advanced = rest, True
+                    break
+                if err:
+                    return err
+            if advanced:
+                continue
+        return None
+    return None
+
+
+def _scan_chunk(pattern: str) -> tuple[bool, str, str]:
+    star = False
+    while pattern.startswith("*"):
+        pattern, star = pattern[1:], True
+    in_range, i = False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 < len(pattern):
+                i += 1
+        elif ch == "[":
+            in_range = True
+        elif ch == "]":
+            in_range = False
+        elif ch == "*" and not in_range:
+            break
+        i += 1
+    return star, pattern[:i], pattern[i:]
+
+
+def _match_chunk(chunk: str, s: str) -> tuple[str, bool, str | None]:
+    failed = False  # after a mismatch the chunk is still checked for syntax
+    while chunk:
+        if not failed and not s:
+            failed = True
+        ch = chunk[0]
+        if ch == "[":
+            r = ""
+            if not failed:
+                r, s = s[0], s[1:]
+            chunk = chunk[1:]
+            negated = chunk.startswith("^")
+            if negated:
+                chunk = chunk[1:]
+            matched, ranges = False, 0
+            while True:
+                if chunk.startswith("]") and ranges > 0:
+                    chunk = chunk[1:]
+                    break
+                lo, chunk, err = _get_esc(chunk)
+                if err:
+                    return "", False, err
+                hi = lo
+                if chunk[0] == "-":
+                    hi, chunk, err = _get_esc(chunk[1:])
+                    if err:
+                        return "", False, err
+                if r and lo <= r <= hi:
+                    matched = True
+                ranges += 1
+            if matched == negated:
+                failed = True
+        elif ch == "?":
+            if not failed:
+                if s[0] == "/":
+                    failed = True
+                s = s[1:]
+            chunk = chunk[1:]
+        else:
+            if ch == "\\":
+                chunk = chunk[1:]
+                if not chunk:
+                    return "", False, "trailing backslash"
+            if not failed:
+                if chunk[0] != s[0]:
+                    failed = True
+                s = s[1:]
+            chunk = chunk[1:]
+    if failed:
+        return "", False, None
+    return s, True, None
+
+
+def _get_esc(chunk: str) -> tuple[str, str, str | None]:
+    if not chunk or chunk[0] in "-]":
+        return "", chunk, "malformed character class"
+    if chunk[0] == "\\":
+        chunk = chunk[1:]
+        if not chunk:
+            return "", chunk, "malformed character class"
+    r, rest = chunk[0], chunk[1:]
+    if not rest:
+        return r, rest, "unterminated character class"
+    return r, rest, None
+
+
+# Go RE2 escapes that mean the same thing in Python's `re` (with re.ASCII).
+_SAME_ESCAPES = set("dDwWsSbBAntrfva")
+
+
+def _escaped(ch: str) -> str:
+    if not ch.isascii():
+        raise ValueError(f"invalid escape sequence \\{ch}")
+    if ch.isalnum():
+        if ch in _SAME_ESCAPES:
+            return "\\" + ch
+        if ch == "z":
+            return r"\Z"
+        raise ValueError(f"invalid escape sequence \\{ch}")
+    return re.escape(ch)
+
+
+class Pattern:
+    """One cleaned pattern: how Docker's patternmatcher compiles and matches it."""
+
+    __slots__ = ("text", "exclusion", "dirs", "where", "_kind", "_regex", "_literal", "_error")
+
+    def __init__(self, text: str, exclusion: bool, where: str, dialect: Dialect) -> None:
+        self.text = text
+        self.exclusion = exclusion
+        self.dirs = text.split("/")
+        self.where = where
+        self._error: str | None = None
+        try:
+            self._compile(dialect)
+        except (ValueError, re.error) as exc:
+            # Docker compiles lazily: the build fails only if the pattern is ever evaluated.
+            self._kind, self._error = "error", str(exc)
+
+    def _compile(self, dialect: Dialect) -> None:
+        # The regular expression is built as Docker builds it; `kind` tracks patternmatcher's
+        # fast paths, which newer dialects use instead of the expression when they apply.
+        escaped_meta = "+()" if dialect.escape_regex_meta else ""
+        out = ["(?:^)"]  # a group, so a following `{n}` repeats it as Go allows
+        kind = "exact"
+        p, i, n, step = self.text, 0, len(self.text), 0
+        dangling = False
+        while i < n:
+            ch = p[i]
+            i += 1
+            if ch == "*":
+                if i < n and p[i] == "*":
+                    i += 1
+                    if i < n and p[i] == "/":
+                        i += 1
+                    if i >= n:
+                        out.append(".*")
+                        kind = "prefix" if kind == "exact" else "regex"
+                    else:
+                        out.append("(.*/)?")
+                        kind = "regex"
+                    if step == 0:
+                        kind = "suffix"
+                else:
+                    out.append("[^/]*")
+                    kind = "regex"
+            elif ch == "?":
+                out.append("[^/]")
+                kind = "regex"
+            elif ch in ".$" or ch in escaped_meta:
+                out.append("\\" + ch)
+            elif ch == "\\":
+                if i < n:
+                    out.append(_escaped(p[i]))
+                    i += 1
+                    kind = "regex"
+                else:
+                    # Go appends a lone `\` and then `$`: the anchor becomes a literal `$`
+                    out.append("\\$")
+                    dangling = True
+            elif ch in "[]":
+                out.append(ch)  # a character class, handed to the regex engine as written
+                kind = "regex"
+            elif ch in "+()|{}":
+                out.append(ch)  # unescaped: regex syntax, though Docker still treats it as literal
+                # for its fast paths (only a regex-kind pattern ever runs the expression)
+            else:
+                out.append(ch)  # literal in both Go RE2 and Python re
+            step += 1
+        if not dangling:
+            out.append(r"\Z")
+        if not dialect.fast_paths:
+            kind = "regex"
+        self._kind = kind
+        self._literal = p[:-2] if kind == "prefix" else p[2:] if kind == "suffix" else ""
+        self._regex = None
+        if kind == "regex":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._regex = re.compile("".join(out), re.ASCII)
+
+    def match(self, path: str) -> bool:
+        kind = self._kind
+        if kind == "error":
+            raise IgnorePatternError(f"{self.where}: pattern {self.text!r} is rejected by Docker ({self._error})")
+        if kind == "exact":
+            return path == self.text
+        if kind == "prefix":
+            return path.startswith(self._literal)
+        if kind == "suffix":
+            suffix = self._literal
+            if path.endswith(suffix):
+                return True
+            return suffix.startswith("/") and path == suffix[1:]
+        assert self._regex is not None
+        return self._regex.match(path) is not None
+
+    def __repr__(self) -> str:
+        return f"Pattern({'!' if self.exclusion else ''}{self.text!r})"
+
+
+MatchInfo = tuple[bool, ...]
+"""Per-pattern 'the directory matched this pattern', handed from a directory to its entries."""
+
+
+class PatternMatcher:
+    """Ordered .dockerignore patterns evaluated the way a given Docker dialect evaluates them."""
+
+    def __init__(self, lines: list[tuple[int, str]] | list[str], dialect: Dialect | str = DEFAULT_DIALECT,
+                 source: str = ".dockerignore") -> None:
+        self.dialect = DIALECTS[dialect] if isinstance(dialect, str) else dialect
+        self.patterns: list[Pattern] = []
+        for item in lines:
+            number, raw = item if isinstance(item, tuple) else (0, item)
+            raw = raw.strip(" \t\r\n\v\f")
+            if not raw:
+                continue
+            raw = clean_path(raw)
+            where = f"{source}:{number}" if number else source
+            exclusion = raw.startswith("!")
+            if exclusion:
+                if len(raw) == 1:
+                    raise IgnorePatternError(f'{where}: illegal exclusion pattern: "!"')
+                raw = raw[1:]
+            problem = go_pattern_error(raw)
+            if problem:
+                raise IgnorePatternError(f"{where}: syntax error in pattern {raw!r} ({problem})")
+            self.patterns.append(Pattern(raw, exclusion, where, self.dialect))
+        self.exclusions = any(p.exclusion for p in self.patterns)
+        self._any_glob_exception = any(
+            p.exclusion and any(c in _without_trailing_glob(p.text) for c in "*[]?^\\") for p in self.patterns
+        )
+
+    @classmethod
+    def from_text(cls, text: str, dialect: Dialect | str = DEFAULT_DIALECT,
+                  source: str = ".dockerignore") -> "PatternMatcher":
+        return cls(read_ignore_lines(text), dialect, source)
+
+    def match(self, path: str, parent: MatchInfo | None = None) -> tuple[bool, MatchInfo]:
+        """Is `path` (relative, `/`-separated) excluded? `parent` is what its directory returned."""
+        if self.dialect.inherit_parent_results:
+            return self._match_inherited(path, parent)
+        return self._match_single_parent(path), ()
+
+    def _match_inherited(self, path: str, parent: MatchInfo | None) -> tuple[bool, MatchInfo]:
+        matched = False
+        info: list[bool] = []
+        for index, pattern in enumerate(self.patterns):
+            hit = bool(parent) and parent[index]  # type: ignore[index]
+            if not hit:
+                if pattern.exclusion != matched:
+                    info.append(False)
+                    continue
+                hit = pattern.match(path)
+                if not hit and not parent:
+                    hit = _any_parent_matches(pattern, path)
+            info.append(hit)
+            if hit:
+                matched = not pattern.exclusion
+        return matched, tuple(info)
+
+    def _match_single_parent(self, path: str) -> bool:
+        matched = False
+        parent_dirs = path.split("/")[:-1]
+        for pattern in self.patterns:  # all of them, as pkg/fileutils did (errors surface at once)
+            hit = pattern.match(path)
+            if not hit and parent_dirs and len(pattern.dirs) <= len(parent_dirs):
+                hit = pattern.match("/".join(parent_dirs[: len(pattern.dirs)]))
+            if hit:
+                matched = not pattern.exclusion
+        return matched
+
+    def excluded(self, path: str) -> bool:
+        """Whether the walk would leave `path` out (evaluated through its ancestors, as the walk does)."""
+        info: MatchInfo | None = None
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            result, info = self.match("/".join(parts[:depth]), info)
+        return result
+
+    def walk_into_excluded(self, directory: str) -> bool:
+        """Does the walk still descend into an excluded directory (an exception might apply below)?"""
+        if not self.exclusions:
+            return False
+        if self.dialect.glob_aware_descent and self._any_glob_exception:
+            return True
+        prefix = directory + "/"
+        for pattern in self.patterns:
+            if not pattern.exclusion:
+                continue
+            text = _without_trailing_glob(pattern.text) if self.dialect.glob_aware_descent else pattern.text
+            if (text + "/").startswith(prefix):
+                return True
+        return False
+
+
+def _any_parent_matches(pattern: Pattern, path: str) -> bool:
+    parts = path.split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        if pattern.match("/".join(parts[:depth])):
+            return True
+    return False
+
+
+def _without_trailing_glob(text: str) -> str:
+    return text.removesuffix("/**").removesuffix("/*")
