@@ -12,6 +12,8 @@ from dockopt.errors import EXIT_ERROR, DockoptError
 
 # name -> "module:attribute" of a click command. One line per command.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "disk": ("dockopt.cli.disk:disk", "Engine disk usage: shared/unique bytes per image, what prunes free."),
+    "prune": ("dockopt.cli.prune:prune", "Plan and remove unused images, containers, volumes, build cache."),
 }
 
 
