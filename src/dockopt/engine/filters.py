@@ -30,7 +30,7 @@ def parse_go_duration(text: str) -> int | None:
     """Nanoseconds of a Go duration string (time.ParseDuration), or None if it is not one."""
     s = text
     sign = 1
-    if s[:1] in "+-":
+    if s[:1] in ("+", "-"):
         sign = -1 if s[0] == "-" else 1
         s = s[1:]
     if s == "0":

@@ -32,7 +32,8 @@ class RepositoryTotal:
     size: int
     """Bytes of the distinct layers of the repository's images (each layer counted once)."""
     exclusive: int
-    """Bytes freed if every image of the repository went: layers no other image or container holds."""
+    """Bytes of the layers that only this repository's images hold (what removing all of them would
+    free, containers aside: a container pins its image's layers)."""
 
 
 def layer_holders(images: Iterable[ImageInfo]) -> dict[str, set[str]]:
@@ -102,10 +103,12 @@ def repository_totals(usage: EngineUsage) -> list[RepositoryTotal]:
     if any(image.dangling for image in usage.images.values()):
         members["<none>"] = {image.id for image in usage.images.values() if image.dangling}
         tags["<none>"] = 0
+    holders = layer_holders(usage.images.values())
     totals = []
     for repository, ids in members.items():
-        # Removing every image of the repository: images also tagged elsewhere count as removed
-        # too, since their other tags would then name nothing.
+        # An image also tagged in another repository counts as this repository's too.
+        chains = {c for image_id in ids for c in usage.images[image_id].chain}
+        exclusive = sum(usage.layer_sizes.get(c, 0) for c in chains if holders[c] <= ids)
         totals.append(RepositoryTotal(repository, len(ids), tags.get(repository, 0), distinct_size(usage, ids),
-                                      bytes_freed(usage, ids)))
+                                      exclusive))
     return sorted(totals, key=lambda t: (-t.size, t.repository))
