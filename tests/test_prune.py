@@ -106,6 +106,59 @@ def test_predicted_bytes_equal_freed_bytes(objs, docker_client, dockopt, tmp_pat
     assert objs.existing_images() == {used, protected}
 
 
+def _engine_lock():
+    import fcntl
+
+    class Lock:
+        def __enter__(self):
+            path = Path(os.environ.get("DOCKOPT_TESTENV_DIR", "/var/tmp/dockopt-testenv")) / "build.lock"
+            self.handle = open(path, "w")
+            fcntl.flock(self.handle, fcntl.LOCK_EX)  # no fixture build of any test run meanwhile
+
+        def __exit__(self, *exc):
+            self.handle.close()
+    return Lock()
+
+
+def test_buildkit_layers_are_freed_with_their_build_cache(build_image, docker_client, dockopt):
+    client = docker_client
+    tag = build_image("FROM dockopt-test/busybox:latest\nCOPY blob /blob\nRUN cp /blob /blob2\n",
+                      files={"blob": os.urandom(150_000)}, buildkit=True, name="prune-bk")
+    image_id = client.api.inspect_image(tag)["Id"]
+    history = list(reversed(client.api.history(image_id)))
+    buildkit_bytes = sum(h["Size"] for h in history if h["Comment"] == "buildkit.dockerfile.v0")
+    assert buildkit_bytes >= 300_000
+
+    # Removing the image alone frees nothing: BuildKit's cache keeps the same bytes.
+    plan = prune_json(dockopt, "--repository", tag, "--filter", "label=dockopt.test=1")
+    assert names(plan) == {image_id}
+    entry = plan["objects"][0]
+    assert entry["bytes"] == 0 and entry["stays_in_build_cache"] == buildkit_bytes
+    assert len(entry["build_cache_records"]) == 2
+    assert any("--build-cache" in note for note in plan["notes"])
+
+    # With --build-cache, the image and exactly its two records go, freeing the layers' bytes.
+    args = ["--repository", tag, "--build-cache", "--filter", "label=dockopt.test=1"]
+    plan = prune_json(dockopt, *args)
+    assert {o["id"] for o in plan["objects"] if o["kind"] == "build-cache"} == set(entry["build_cache_records"])
+    assert plan["predicted_bytes"] == buildkit_bytes
+    with _engine_lock():
+        before_cache = {r["ID"] for r in client.api.df()["BuildCache"]}
+        others_before = other_images(client, {image_id})
+        done = prune_json(dockopt, *args, "--yes")
+        others_after = other_images(client, {image_id})
+        after_cache = {r["ID"] for r in client.api.df()["BuildCache"]}
+    result = done["result"]
+    assert result["skipped"] == 0
+    assert result["freed_bytes"] == buildkit_bytes  # BuildKit's SpaceReclaimed for the two records
+    assert set(entry["build_cache_records"]) <= before_cache - after_cache
+    # dockopt removed exactly the image and its two records (others may prune their own meanwhile).
+    assert {o["id"] for o in result["outcomes"] if o["removed"]} == {image_id, *entry["build_cache_records"]}
+    if others_before == others_after and before_cache - after_cache == set(entry["build_cache_records"]):
+        # The engine's own totals (build cache counted without records shared with images).
+        assert result["engine_freed_bytes"] == buildkit_bytes
+
+
 def test_image_used_by_stopped_container_survives(objs, docker_client, dockopt):
     runnable = objs.image([busybox_layer(), layer_tar({"run-id": objs.run.encode()})], [objs.repo("runs") + ":1"])
     unused = objs.image([random_layer(10_000)], [objs.repo("idle") + ":1"])

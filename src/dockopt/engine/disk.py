@@ -75,6 +75,7 @@ def disk_report(usage: EngineUsage) -> dict[str, Any]:
                         "size": usage.totals.volumes_size, "reclaimable": plans["unused-volumes"].predicted_bytes},
             "build_cache": {"count": len(cache), "active": sum(1 for r in cache if r.in_use),
                             "size": usage.totals.build_cache_size,
+                            "engine_size": usage.totals.engine_builder_size,
                             "reclaimable": plans["build-cache"].predicted_bytes},
         },
         "images": images,

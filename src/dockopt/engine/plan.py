@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockopt.engine.buildcache import cache_held_layers
 from dockopt.engine.filters import Filters, LabelFilter, RepositoryPattern, split_repo_tag
 from dockopt.engine.sharing import held_layers
 from dockopt.engine.usage import EngineUsage, ImageInfo, short_id
@@ -143,10 +144,19 @@ def make_plan(usage: EngineUsage, selection: Selection, protection: Protection =
             entries.append(PlanEntry("container", c.id, c.name, f"stopped ({c.state})", c.size_rw,
                                      {"image": c.image, "state": c.state}))
 
+    unshared_records: set[str] = set()
     if selection.any_images:
         chosen, image_kept = _select_images(usage, selection, protection, removed_containers)
         kept.extend(image_kept)
-        entries.extend(_image_entries(usage, chosen, removed_containers))
+        image_entries = _image_entries(usage, chosen, removed_containers, cache_held_layers(usage))
+        entries.extend(image_entries)
+        moved = 0
+        for entry in image_entries:
+            unshared_records.update(entry.detail.get("build_cache_records", []))
+            moved += entry.detail.get("stays_in_build_cache", 0)
+        if moved and not selection.build_cache:
+            notes.append(f"{moved} bytes of BuildKit-built layers stay on disk as build cache after their images "
+                         "go; add --build-cache to free them")
 
     if selection.volumes:
         users: dict[str, list[str]] = {}
@@ -172,7 +182,7 @@ def make_plan(usage: EngineUsage, selection: Selection, protection: Protection =
                 notes.append(f"volume {v.name}: the engine does not know its size; counted as 0 bytes")
 
     if selection.build_cache:
-        entries.extend(_build_cache_entries(usage, filters, notes))
+        entries.extend(_build_cache_entries(usage, filters, notes, unshared_records))
     return PrunePlan(entries, kept, notes)
 
 
@@ -242,11 +252,13 @@ def _tag_matches(tag: str, patterns: tuple[RepositoryPattern, ...]) -> bool:
     return any(p.matches(repository, tag_part) for p in patterns)
 
 
-def _image_entries(usage: EngineUsage, chosen: list[tuple[ImageInfo, str]], removed_containers: set[str]) -> list[PlanEntry]:
+def _image_entries(usage: EngineUsage, chosen: list[tuple[ImageInfo, str]], removed_containers: set[str],
+                   cache_held: dict[str, str]) -> list[PlanEntry]:
     """Entries in removal order, each with the bytes its removal releases after the ones before it.
 
     A layer is released when the last holder goes; holders are images and the containers that
-    stay (a container pins the whole chain of its image).
+    stay (a container pins the whole chain of its image). A released layer that the build cache
+    also holds frees nothing yet: its bytes move to the build cache (see buildcache.py).
     """
     holders: dict[str, int] = {}
     for image in usage.images.values():
@@ -263,24 +275,35 @@ def _image_entries(usage: EngineUsage, chosen: list[tuple[ImageInfo, str]], remo
             holders[chain_id] -= 1
             if holders[chain_id] == 0:
                 released.append(chain_id)
-        size = sum(usage.layer_sizes.get(c, 0) for c in released)
-        detail: dict[str, Any] = {"tags": image.tags, "size": image.size, "layers_released": sorted(released)}
+        to_cache = [c for c in released if c in cache_held]
+        size = sum(usage.layer_sizes.get(c, 0) for c in released if c not in cache_held)
+        detail: dict[str, Any] = {"tags": image.tags, "size": image.size,
+                                  "layers_released": sorted(c for c in released if c not in cache_held)}
+        if to_cache:
+            detail["stays_in_build_cache"] = sum(usage.layer_sizes.get(c, 0) for c in to_cache)
+            detail["build_cache_records"] = sorted(cache_held[c] for c in to_cache)
+            reason += f"; {detail['stays_in_build_cache']} bytes of its layers stay as build cache"
         if not image.sizes_exact:
             detail["sizes_exact"] = False
         entries.append(PlanEntry("image", image.id, image.name, reason, size, detail))
     return entries
 
 
-def _build_cache_entries(usage: EngineUsage, filters: Filters, notes: list[str]) -> list[PlanEntry]:
+def _build_cache_entries(usage: EngineUsage, filters: Filters, notes: list[str],
+                         unshared: set[str] = frozenset()) -> list[PlanEntry]:
+    """Unused records, children before parents. `unshared`: records whose image this plan removes
+    first, so that they free their bytes when pruned."""
     records = usage.build_cache
     children: dict[str, list[str]] = {}
     for r in records.values():
         if r.parent:
             children.setdefault(r.parent, []).append(r.id)
-    if filters.labels.required:
-        notes.append("build cache records carry no labels: none matches a label= filter")
-        return []
-    wanted = {r.id for r in records.values() if not r.in_use and _until_ok(r.last_used_ns, filters)}
+    by_label = bool(filters.labels.required)
+    if by_label:
+        notes.append("build cache records carry no labels: with label= only the records holding layers of "
+                     "images this plan removes are selected")
+    wanted = {r.id for r in records.values()
+              if not r.in_use and _until_ok(r.last_used_ns, filters) and (not by_label or r.id in unshared)}
     # BuildKit removes a record only once nothing depends on it: drop records with a kept child.
     changed = True
     while changed:
@@ -307,10 +330,16 @@ def _build_cache_entries(usage: EngineUsage, filters: Filters, notes: list[str])
     entries = []
     for rid in order:
         r = records[rid]
-        # A shared record's bytes belong to an image layer too: removing the record frees nothing.
-        entries.append(PlanEntry("build-cache", r.id, r.description or r.type, "unused build cache"
-                                 + (" (shared with an image: frees nothing)" if r.shared else ""),
-                                 0 if r.shared else r.size, {"type": r.type, "shared": r.shared, "size": r.size}))
+        # A shared record's bytes belong to an image layer too: removing the record frees nothing,
+        # unless this plan removes that image first.
+        if r.shared and rid in unshared:
+            reason, size = "unused build cache (its image goes in this plan)", r.size
+        elif r.shared:
+            reason, size = "unused build cache (shared with an image: frees nothing)", 0
+        else:
+            reason, size = "unused build cache", r.size
+        entries.append(PlanEntry("build-cache", r.id, r.description or r.type, reason, size,
+                                 {"type": r.type, "shared": r.shared, "size": r.size}))
     return entries
 
 

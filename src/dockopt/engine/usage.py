@@ -39,7 +39,10 @@ class ImageInfo:
     """Chain IDs, base layer first."""
     layer_sizes: list[int]
     sizes_exact: bool = True
-    """False when the history did not give every layer's size (see `collect_usage`)."""
+    """False when the history did not give every layer's size (see `layer_history`)."""
+    layer_builders: list[str] = field(default_factory=list)
+    """Per layer, "buildkit" when BuildKit made it (its build cache may hold the same bytes)."""
+    layer_created_by: list[str] = field(default_factory=list)
 
     @property
     def dangling(self) -> bool:
@@ -97,12 +100,18 @@ class BuildCacheRecord:
 
 @dataclass
 class EngineTotals:
-    """The engine's own accounting (df endpoint), used before and after a prune."""
+    """The engine's own accounting (df endpoint), used before and after a prune.
+
+    `build_cache_size` counts only records not shared with an image: the engine's BuilderSize also
+    counts Shared records, whose bytes are image layers already in LayersSize, so adding the two
+    (as `docker system df` invites) counts BuildKit-built layers twice.
+    """
 
     layers_size: int
     containers_size_rw: int
     volumes_size: int
     build_cache_size: int
+    engine_builder_size: int = 0
 
     @property
     def total(self) -> int:
@@ -110,7 +119,8 @@ class EngineTotals:
 
     def as_dict(self) -> dict[str, int]:
         return {"images": self.layers_size, "containers": self.containers_size_rw,
-                "volumes": self.volumes_size, "build_cache": self.build_cache_size, "total": self.total}
+                "volumes": self.volumes_size, "build_cache": self.build_cache_size, "total": self.total,
+                "engine_builder_size": self.engine_builder_size}
 
 
 @dataclass
@@ -156,8 +166,10 @@ def engine_df(client: Any) -> dict[str, Any]:
 def totals_from_df(df: dict[str, Any]) -> EngineTotals:
     containers = sum(max(int(c.get("SizeRw") or 0), 0) for c in df.get("Containers") or [])
     volumes = sum(max(int(((v.get("UsageData") or {}).get("Size")) or 0), 0) for v in df.get("Volumes") or [])
+    cache = sum(int(r.get("Size") or 0) for r in df.get("BuildCache") or [] if not r.get("Shared"))
     return EngineTotals(layers_size=int(df.get("LayersSize") or 0), containers_size_rw=containers,
-                        volumes_size=volumes, build_cache_size=int(df.get("BuilderSize") or 0))
+                        volumes_size=volumes, build_cache_size=cache,
+                        engine_builder_size=int(df.get("BuilderSize") or 0))
 
 
 def measure_totals(client: Any) -> EngineTotals:
@@ -169,8 +181,9 @@ _METADATA_ONLY = re.compile(
     r"ONBUILD|ARG|MAINTAINER)\b")
 
 
-def layer_sizes_from_history(history: list[dict[str, Any]], n_layers: int, image_size: int) -> tuple[list[int], bool]:
-    """DiffSize of each layer in chain order, from the history endpoint, and whether it is exact.
+def layer_history(history: list[dict[str, Any]], n_layers: int, image_size: int) -> tuple[list[int], list[dict[str, Any]], bool]:
+    """DiffSize of each layer in chain order, from the history endpoint, the history entry that
+    made each layer, and whether the sizes are exact.
 
     The endpoint lists the config's history newest first; an entry that created a layer carries
     that layer's DiffSize, an `empty_layer` entry carries 0. The empty_layer flags themselves are
@@ -186,31 +199,41 @@ def layer_sizes_from_history(history: list[dict[str, Any]], n_layers: int, image
     entries = list(reversed(history))
     sizes = [int(h.get("Size") or 0) for h in entries]
     if n_layers == 0:
-        return [], image_size == 0
+        return [], [], image_size == 0
     if len(entries) == n_layers:
-        picked = sizes
+        chosen = list(range(n_layers))
     else:
         nonzero = [i for i, size in enumerate(sizes) if size > 0]
         if len(nonzero) == n_layers:
-            picked = [sizes[i] for i in nonzero]
+            chosen = nonzero
         else:
             zero_layers = [i for i, size in enumerate(sizes)
                            if size == 0 and not _METADATA_ONLY.match((entries[i].get("CreatedBy") or "").strip())]
             chosen = sorted(nonzero + zero_layers)
-            picked = [sizes[i] for i in chosen] if len(chosen) == n_layers else []
+    picked = [sizes[i] for i in chosen]
     if len(picked) == n_layers and sum(picked) == image_size:
-        return picked, True
+        return picked, [entries[i] for i in chosen], True
     # Malformed or unexplained history: keep the engine's total on the top layer.
     fallback = [0] * n_layers
     fallback[-1] = image_size
-    return fallback, False
+    return fallback, [{} for _ in range(n_layers)], False
 
 
-def _image_layers(client: Any, image_id: str, inspect: dict[str, Any]) -> tuple[list[str], list[int], bool]:
+def layer_sizes_from_history(history: list[dict[str, Any]], n_layers: int, image_size: int) -> tuple[list[int], bool]:
+    sizes, _, exact = layer_history(history, n_layers, image_size)
+    return sizes, exact
+
+
+BUILDKIT_COMMENT = "buildkit.dockerfile.v0"
+
+
+def _image_layers(client: Any, image_id: str,
+                  inspect: dict[str, Any]) -> tuple[list[str], list[int], list[str], list[str], bool]:
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
     chain = chain_ids(diff_ids)
-    sizes, exact = layer_sizes_from_history(client.api.history(image_id), len(chain), int(inspect.get("Size") or 0))
-    return chain, sizes, exact
+    sizes, made_by, exact = layer_history(client.api.history(image_id), len(chain), int(inspect.get("Size") or 0))
+    builders = ["buildkit" if (h.get("Comment") or "") == BUILDKIT_COMMENT else "" for h in made_by]
+    return chain, sizes, builders, [h.get("CreatedBy") or "" for h in made_by], exact
 
 
 def collect_usage(client: Any) -> EngineUsage:
@@ -270,7 +293,7 @@ def collect_usage(client: Any) -> EngineUsage:
 def _read_image(client: Any, image_id: str, summary: dict[str, Any]) -> ImageInfo | None:
     try:
         inspect = client.api.inspect_image(image_id)
-        chain, sizes, exact = _image_layers(client, image_id, inspect)
+        chain, sizes, builders, created_by, exact = _image_layers(client, image_id, inspect)
     except Exception as exc:
         if is_not_found(exc):
             return None
@@ -281,7 +304,8 @@ def _read_image(client: Any, image_id: str, summary: dict[str, Any]) -> ImageInf
     return ImageInfo(
         id=image_id, tags=tags, digests=digests, created_ns=parse_engine_time(inspect.get("Created")),
         labels=_labels(config.get("Labels")), size=int(inspect.get("Size") or 0),
-        engine_shared_size=int(summary.get("SharedSize", -1)), chain=chain, layer_sizes=sizes, sizes_exact=exact)
+        engine_shared_size=int(summary.get("SharedSize", -1)), chain=chain, layer_sizes=sizes, sizes_exact=exact,
+        layer_builders=builders, layer_created_by=created_by)
 
 
 def _read_container(client: Any, raw: dict[str, Any]) -> ContainerInfo | None:
