@@ -92,7 +92,10 @@ def _describe(selection) -> list[str]:
     if selection.build_cache:
         parts.append("build cache")
     if selection.filters.until_ns is not None:
-        parts.append(f"until {selection.filters.until_ns}")
+        from datetime import datetime, timezone
+        ns = selection.filters.until_ns
+        when = datetime.fromtimestamp(ns // 10**9, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        parts.append(f"created until {when}.{ns % 10**9:09d}Z")
     if selection.filters.labels:
         parts.append(selection.filters.labels.describe())
     return parts

@@ -2,9 +2,11 @@
 
 With BuildKit (the engine's builder-next), a layer of a built image is also a build cache record:
 the record is marked Shared while an image uses it. Removing the image then frees nothing on
-disk: the engine stops counting the bytes under images (LayersSize) and starts counting them under
-the build cache (BuilderSize), and only pruning the record frees them. Measured on dockerd 20.10:
-the delete reply names no deleted layer, and the record's Size equals the layer's DiffSize.
+disk: the layer leaves the engine's LayersSize, the record stops being Shared, and only pruning
+the record frees the bytes. Measured on dockerd 20.10: the image delete reply names no deleted
+layer, and the record's Size equals the layer's DiffSize. (The engine's BuilderSize counts Shared
+records too, so `docker system df` counts such bytes twice, once under images and once under
+build cache.)
 
 The API does not link records to layers, so the link is rebuilt from what it does say: a layer
 made by BuildKit (its history comment is "buildkit.dockerfile.v0") pairs with a Shared "regular"
