@@ -14,6 +14,8 @@ from dockopt.errors import EXIT_ERROR, DockoptError
 COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("dockopt.cli.analyze:analyze", "Layer sizes, wasted bytes and efficiency of an image."),
     "context": ("dockopt.cli.context:context_command", "What docker build sends; .dockerignore advice and --fix."),
+    "disk": ("dockopt.cli.disk:disk", "Engine disk usage: shared/unique bytes per image, what prunes free."),
+    "prune": ("dockopt.cli.prune:prune", "Plan and remove unused images, containers, volumes, build cache."),
 }
 
 
