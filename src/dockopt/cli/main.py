@@ -12,6 +12,7 @@ from dockopt.errors import EXIT_ERROR, DockoptError
 
 # name -> "module:attribute" of a click command. One line per command.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "lint": ("dockopt.cli.lint:lint", "Lint Dockerfiles for size, security, speed and correctness; --fix them."),
 }
 
 
