@@ -108,6 +108,8 @@ class Instruction:
     """Comment lines directly above the instruction (text after `#`, stripped)."""
     sub: Instruction | None = None
     """For `ONBUILD`: the trigger instruction (its offsets are relative to this instruction)."""
+    trigger: bool = False
+    """True for the instruction inside an ONBUILD (it runs in images built FROM this one)."""
     stage_index: int = -1
     """0-based stage index; -1 for global `ARG`s before the first `FROM`."""
     error: str | None = None

@@ -91,7 +91,9 @@ class _Parser:
         self._continuation = self._continuation_regex()
 
     def _continuation_regex(self) -> re.Pattern[str]:
-        return re.compile(re.escape(self.escape) + r"[ \t]*$")
+        # An escaped escape token at the end (`\\`) is not a continuation (BuildKit agrees).
+        esc = re.escape(self.escape)
+        return re.compile(r"(?:^|(?<=[^" + esc + r"]))" + esc + r"[ \t]*$")
 
     # -------------------------------------------------------------- positions
     def _span(self, start: int, end: int) -> Span:
@@ -274,6 +276,7 @@ class _Parser:
         elif kw == "ONBUILD":
             if rest:
                 sub = self._node(ins.logical, ins.args_start, len(ins.logical), ins.span, ins._map, nested=True)
+                sub.trigger = True
                 ins.sub = sub
                 ins.values = list(sub.values)
                 if sub.error:

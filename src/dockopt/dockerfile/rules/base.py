@@ -192,8 +192,9 @@ class LintContext:
 
     def runs(self, stage: Stage) -> Iterator[RunInfo]:
         for ins in stage.instructions:
-            if ins.keyword == "RUN" and not ins.error:
-                yield self.run(ins)
+            eff = ins.effective
+            if eff.keyword == "RUN" and not ins.error:
+                yield self.run(eff)
 
     def run(self, ins: Instruction) -> RunInfo:
         key = id(ins)

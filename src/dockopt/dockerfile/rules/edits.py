@@ -15,7 +15,7 @@ from dockopt.findings import Fix, TextEdit
 def in_logical_script(info: RunInfo, cmd: Command) -> bool:
     """The command is in the RUN's own command line (not a heredoc), so it can be edited."""
     return info.logical_script is not None and any(c is cmd for c in info.logical_script.commands) \
-        and not info.instruction.heredocs and info.instruction.sub is None
+        and not info.instruction.heredocs and not info.instruction.trigger
 
 
 def insert_after_word(info: RunInfo, cmd: Command, word_value: str, text: str, description: str) -> Fix | None:
@@ -32,7 +32,7 @@ def insert_after_word(info: RunInfo, cmd: Command, word_value: str, text: str, d
 def append_command(ctx: LintContext, info: RunInfo, command: str, description: str) -> Fix | None:
     """Append `&& command` at the end of a shell-form RUN, in the instruction's own style."""
     ins = info.instruction
-    if info.logical_script is None or ins.heredocs or ins.sub is not None:
+    if info.logical_script is None or ins.heredocs or ins.trigger:
         return None
     end = info.source_end(len(ins.args_text))
     if len(ins.physical_lines) == 1:
@@ -48,7 +48,7 @@ def append_command(ctx: LintContext, info: RunInfo, command: str, description: s
 def mergeable(first: Instruction, second: Instruction) -> bool:
     """Two RUNs whose command lines can be joined with `&&` without changing what they run."""
     for ins in (first, second):
-        if ins.keyword != "RUN" or ins.json or ins.heredocs or ins.sub is not None or ins.error \
+        if ins.keyword != "RUN" or ins.json or ins.heredocs or ins.trigger or ins.error \
                 or not ins.args_text:
             return False
     return [f.raw for f in first.flags] == [f.raw for f in second.flags]
