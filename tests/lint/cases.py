@@ -181,8 +181,8 @@ NAIVE_APT = (
     "FROM dockopt-test/debian:bookworm\n"
     "# tools for the app\n"
     "RUN apt-get update\n"
-    "RUN apt-get install -y python3\n"
-    "CMD python3 -c 'print(1)'\n"
+    "RUN apt-get install -y curl\n"
+    "CMD curl --version\n"
 )
 
 

@@ -109,7 +109,6 @@ def render_sarif(findings: list[Finding], rules: Iterable[RuleInfo]) -> str:
         props: dict = {"tags": [r.category], "precision": "high"}
         if r.category == "security":
             props["security-severity"] = _SECURITY_SCORE[r.severity]
-            props["tags"].append("security")
         descriptors.append({
             "id": r.id,
             "name": "".join(w.capitalize() for w in r.title.replace("-", " ").split() if w.isalnum()) or r.id,
