@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -41,10 +39,6 @@ def test_fixed_naive_apt_image_is_smaller(build_image, docker_client, fixed_naiv
     base = docker_client.images.get("dockopt-test/debian:bookworm").attrs["Size"]
     record_property("naive_bytes", naive)
     record_property("fixed_bytes", fixed)
-    results = Path(__file__).parent.parent.parent / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "lint_engine_sizes.json").write_text(json.dumps(
-        {"base_bytes": base, "naive_bytes": naive, "fixed_bytes": fixed}, indent=2) + "\n")
     print(f"\nnaive apt image: {naive} bytes; fixed: {fixed} bytes; base: {base} bytes")
     # measurably smaller: at least 10 MB less (apt lists, .deb cache and recommends)
     assert fixed < naive - 10_000_000

@@ -52,8 +52,7 @@ def test_spans_point_at_the_source(name: str, text: str) -> None:
                 assert text[ins.to_source(flag.start):ins.to_source_end(flag.end)] == flag.raw
         for doc in ins.effective.heredocs:
             if doc.body_span is not None:
-                body = text[doc.body_span.start:doc.body_span.end].replace("\r\n", "\n")
-                assert body + "\n" == doc.content
+                assert text[doc.body_span.start:doc.body_span.end] + "\n" == doc.content
     for comment in df.comments:
         assert text[comment.span.start:comment.span.end].lstrip().startswith("#")
 

@@ -80,13 +80,13 @@ def _severity_or_never(value: str | None) -> Severity | None | str:
 @click.option("--explain", metavar="ID", help="Explain a rule: why it matters, how to fix, an example.")
 @click.option("--list-rules", is_flag=True, help="List every rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: search).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes for many files (default: CPUs).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, fix_unsafe, baseline,
-         write_baseline, explain, list_rules, config_path, quiet) -> None:
+         write_baseline, explain, list_rules, config_path, jobs, quiet) -> None:
     """Lint Dockerfiles (files, or directories searched for Dockerfile* and *.dockerfile)."""
     from dockopt.config import load_config, section
-    from dockopt.dockerfile.lint import LintConfig, lint_dockerfile
-    from dockopt.dockerfile.parser import parse
+    from dockopt.dockerfile.lint import LintConfig
     from dockopt.dockerfile.rules import RULES
     from dockopt.report.output import write_text
 
@@ -148,9 +148,9 @@ def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, 
             write_text("".join(diffs), output)
             sys.exit(EXIT_FINDINGS if diffs else EXIT_OK)
 
-    findings = []
-    for path, text in texts.items():
-        findings.extend(lint_dockerfile(parse(text, path), config))
+    from dockopt.dockerfile.batch import lint_texts
+
+    findings = lint_texts(list(texts.items()), config, jobs)
 
     if write_baseline:
         from dockopt.baseline import write_baseline as write

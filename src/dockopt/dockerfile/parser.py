@@ -12,6 +12,7 @@ instruction's last line, one heredoc after another.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -53,7 +54,7 @@ class _Line:
     start: int
     """Source offset of the line's first character."""
     content: str
-    """The line without `\\n` and without one `\\r` before it (bufio.ScanLines)."""
+    """The line without its `\\n` (a `\\r` before it is kept, as BuildKit's scanner keeps it)."""
 
 
 def _split_lines(text: str) -> tuple[list[_Line], list[int]]:
@@ -63,10 +64,8 @@ def _split_lines(text: str) -> tuple[list[_Line], list[int]]:
     while pos < n:
         nl = text.find("\n", pos)
         end = n if nl < 0 else nl
-        content = text[pos:end]
-        if content.endswith("\r"):
-            content = content[:-1]
-        lines.append(_Line(pos, content))
+        # BuildKit's scanner keeps a trailing \r: instruction lines trim it, heredoc bodies keep it.
+        lines.append(_Line(pos, text[pos:end]))
         starts.append(pos)
         pos = n if nl < 0 else nl + 1
     if not starts:
@@ -102,8 +101,6 @@ class _Parser:
         return Span(start, end, line, col, end_line, end_col)
 
     def _position(self, offset: int) -> tuple[int, int]:
-        import bisect
-
         i = bisect.bisect_right(self.line_starts, offset) - 1
         i = max(i, 0)
         return i + 1, offset - self.line_starts[i] + 1
@@ -395,7 +392,9 @@ class _Parser:
 
 def _heredoc_specs(logical: str) -> list[tuple[str, bool, bool, int]]:
     """BuildKit's heredocsFromLine + ParseHeredoc: (name, chomp, expand, fd) in order."""
-    out = []
+    out: list[tuple[str, bool, bool, int]] = []
+    if "<<" not in logical:
+        return out
     for word in shell_words(logical, raw_quotes=True, raw_escapes=True):
         m = _HEREDOC_WORD.match(word.value)
         if not m or not m.group(3):

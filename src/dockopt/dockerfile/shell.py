@@ -8,10 +8,14 @@ arguments, joined by which operators", robust to anything (it never raises).
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n", "(", ")")
 _REDIRECT_START = "<>"
+_SIMPLE_WORD = re.compile(r"[A-Za-z0-9_./:=,+@%^~\-]+(?=[ \t\r\n;|&()<>]|$)")
+_OP_CHARS = frozenset("&|;\n()")
+_TWO_CHAR_OPS = frozenset({"&&", "||", ";;", "|&"})
 # Words that introduce the real command (`sudo apt-get …`); their own options are skipped.
 WRAPPERS = frozenset({"sudo", "env", "nohup", "time", "exec", "command", "nice", "doas", "stdbuf"})
 _KEYWORDS_BEFORE = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{"})
@@ -48,20 +52,24 @@ class Command:
         toks = self.words + self.redirects
         return max(t.end for t in toks) if toks else 0
 
-    @property
-    def argv(self) -> list[Token]:
-        """Words from the program name on: assignments, wrappers and shell keywords skipped."""
-        words = list(self.words)
+    _argv: list[Token] | None = field(default=None, repr=False)
+    _name: str = field(default="", repr=False)
+    _args: list[str] = field(default_factory=list, repr=False)
+
+    def finish(self) -> Command:
+        """Compute the program name and arguments once (rules ask for them many times)."""
+        words = self.words
         i = 0
         while i < len(words):
             value = words[i].value
             if value in _KEYWORDS_BEFORE:
                 i += 1
                 continue
-            if "=" in value and value.split("=", 1)[0].replace("_", "a").isalnum():
+            head = value.split("=", 1)[0]
+            if "=" in value and head and head.replace("_", "a").isalnum():
                 i += 1
                 continue
-            base = posixpath.basename(value)
+            base = value.rsplit("/", 1)[-1]
             if base in WRAPPERS:
                 i += 1
                 while i < len(words) and (words[i].value.startswith("-") or
@@ -69,18 +77,30 @@ class Command:
                     i += 1
                 continue
             break
-        return words[i:]
+        self._argv = words[i:]
+        first = self._argv[0].value if self._argv else ""
+        self._name = "" if not first or first in _KEYWORDS_SKIP else first.rsplit("/", 1)[-1]
+        self._args = [t.value for t in self._argv[1:]]
+        return self
+
+    @property
+    def argv(self) -> list[Token]:
+        """Words from the program name on: assignments, wrappers and shell keywords skipped."""
+        if self._argv is None:
+            self.finish()
+        return self._argv  # type: ignore[return-value]
 
     @property
     def name(self) -> str:
-        argv = self.argv
-        if not argv or argv[0].value in _KEYWORDS_SKIP:
-            return ""
-        return posixpath.basename(argv[0].value)
+        if self._argv is None:
+            self.finish()
+        return self._name
 
     @property
     def args(self) -> list[str]:
-        return [t.value for t in self.argv[1:]]
+        if self._argv is None:
+            self.finish()
+        return self._args
 
     def has_word(self, *values: str) -> bool:
         return any(t.value in values for t in self.argv[1:])
@@ -99,13 +119,13 @@ class Command:
     def subcommand(self) -> str | None:
         """The first non-option argument (`install` in `apt-get -y install x`)."""
         for arg in self.args:
-            if not arg.startswith("-"):
+            if arg[:1] != "-":
                 return arg
         return None
 
     @property
     def uses_sudo(self) -> bool:
-        return any(posixpath.basename(t.value) in ("sudo", "doas") for t in self.words[: len(self.words) - len(self.argv)])
+        return any(t.value.rsplit("/", 1)[-1] in ("sudo", "doas") for t in self.words[: len(self.words) - len(self.argv)])
 
 
 @dataclass
@@ -157,6 +177,8 @@ def parse_shell(text: str) -> Script:
         current.words.append(tok)
     if current.words or current.redirects:
         commands.append(current)
+    for cmd in commands:
+        cmd.finish()
     return Script(text, commands, tokens)
 
 
@@ -175,7 +197,10 @@ def tokenize(text: str) -> list[Token]:
             nl = text.find("\n", i)
             i = n if nl < 0 else nl
             continue
-        op = next((o for o in OPERATORS if text.startswith(o, i)), None)
+        op = None
+        if ch in _OP_CHARS:
+            two = text[i:i + 2]
+            op = two if two in _TWO_CHAR_OPS else ch
         if op is not None:
             out.append(Token("op", op, op, i, i + len(op)))
             i += len(op)
@@ -199,6 +224,13 @@ def tokenize(text: str) -> list[Token]:
             else:
                 out.append(Token("redirect", value, value, start, k))
                 i = k
+            continue
+        m = _SIMPLE_WORD.match(text, i)
+        if m is not None:  # fast path: no quotes, escapes or expansions
+            end = m.end()
+            value = text[i:end]
+            out.append(Token("word", value, value, i, end))
+            i = end
             continue
         end, value = _read_word(text, i)
         if end == i:  # a lone character we cannot place: skip it rather than loop

@@ -84,7 +84,8 @@ def render_json(findings: list[Finding], files: list[str], extra: dict | None = 
     }
     if extra:
         data.update(extra)
-    return json.dumps(data, indent=2) + "\n"
+    # Large reports use the C encoder (it does not indent): many times faster on 10k findings.
+    return json.dumps(data, indent=2 if len(findings) <= 2000 else None) + "\n"
 
 
 # ---------------------------------------------------------------------------- SARIF

@@ -103,9 +103,13 @@ class RunInfo:
     """The shell-form command line (offsets relative to `instruction.args_start`), if any."""
     mounts: list[Mount]
 
+    _commands: list[Command] | None = field(default=None, repr=False)
+
     @property
     def commands(self) -> list[Command]:
-        return [c for s in self.scripts for c in s.commands]
+        if self._commands is None:
+            self._commands = [c for s in self.scripts for c in s.commands]
+        return self._commands
 
     def find(self, *names: str) -> list[Command]:
         return [c for c in self.commands if c.name in names]
@@ -185,16 +189,21 @@ class LintContext:
         self.df = dockerfile
         self.options = options or LintOptions()
         self._runs: dict[int, RunInfo] = {}
+        self._env: dict[tuple[int, int], dict[str, str]] = {}
+        self._globals: dict[str, str] | None = None
+        self._stage_runs: dict[int, list[RunInfo]] = {}
 
     @property
     def stages(self) -> list[Stage]:
         return self.df.stages
 
-    def runs(self, stage: Stage) -> Iterator[RunInfo]:
-        for ins in stage.instructions:
-            eff = ins.effective
-            if eff.keyword == "RUN" and not ins.error:
-                yield self.run(eff)
+    def runs(self, stage: Stage) -> list[RunInfo]:
+        cached = self._stage_runs.get(stage.index)
+        if cached is None:
+            cached = self._stage_runs[stage.index] = [
+                self.run(ins.effective) for ins in stage.instructions
+                if ins.effective.keyword == "RUN" and not ins.error]
+        return cached
 
     def run(self, ins: Instruction) -> RunInfo:
         key = id(ins)
@@ -220,6 +229,11 @@ class LintContext:
                    if other.index > stage.index)
 
     def global_arg_defaults(self) -> dict[str, str]:
+        if self._globals is None:
+            self._globals = self._global_arg_defaults()
+        return self._globals
+
+    def _global_arg_defaults(self) -> dict[str, str]:
         env: dict[str, str] = {}
         for ins in self.df.global_args:
             for word in ins.values:
@@ -230,14 +244,25 @@ class LintContext:
 
     def base_image(self, stage: Stage) -> str:
         """The stage's FROM image with global ARG defaults expanded."""
+        if "$" not in stage.base:
+            return stage.base
         return expand(stage.base, self.global_arg_defaults(), skip_unset=True)
 
     def stage_env(self, stage: Stage, upto: Instruction | None = None) -> dict[str, str]:
         """ENV and ARG values in effect in a stage (optionally before `upto`)."""
+        key = (stage.index, id(upto))
+        cached = self._env.get(key)
+        if cached is None:
+            cached = self._env[key] = self._stage_env(stage, upto)
+        return cached
+
+    def _stage_env(self, stage: Stage, upto: Instruction | None) -> dict[str, str]:
         env: dict[str, str] = {}
         for ins in stage.instructions:
             if ins is upto:
                 break
+            if ins.keyword not in ("ENV", "ARG"):
+                continue
             if ins.keyword == "ENV" and not ins.error:
                 vals = ins.values
                 for k in range(0, len(vals) - 1, 2):

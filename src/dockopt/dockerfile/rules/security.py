@@ -39,7 +39,7 @@ def runs_as_root(ctx: LintContext):
     if user is None:
         yield Hit(stage.from_instruction, "no USER in the final stage: the container runs as root")
     elif user.split(":", 1)[0] in ("root", "0"):
-        last = next(i for i in reversed(stage.instructions) if i.keyword == "USER")
+        last = next((i for i in reversed(stage.instructions) if i.keyword == "USER"), stage.from_instruction)
         yield Hit(last, f"the final stage switches to USER {user}: the container runs as root")
 
 
