@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "context": ("dockopt.cli.context:context_command", "What docker build sends; .dockerignore advice and --fix."),
     "disk": ("dockopt.cli.disk:disk", "Engine disk usage: shared/unique bytes per image, what prunes free."),
     "prune": ("dockopt.cli.prune:prune", "Plan and remove unused images, containers, volumes, build cache."),
+    "lint": ("dockopt.cli.lint:lint", "Lint Dockerfiles for size, security, speed and correctness; --fix them."),
 }
 
 
