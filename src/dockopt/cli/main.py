@@ -12,6 +12,8 @@ from dockopt.errors import EXIT_ERROR, DockoptError
 
 # name -> "module:attribute" of a click command. One line per command.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("dockopt.cli.db:db", "Manage the local vulnerability database (OSV data)."),
+    "scan": ("dockopt.cli.scan:scan", "Find known vulnerabilities in an SBOM's (or image's) packages."),
 }
 
 
