@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -76,14 +77,15 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
         matches = [m for m in matches if m.fixed_version]
     matches, ignored, ignore_notes = ignores.apply(matches, rules)
     notes += ignore_notes
+    stale = []
     for feed in feeds:
         moment = parse_time(feed.as_of)
         if moment is not None:
-            from datetime import datetime, timezone
-
             age = (datetime.now(timezone.utc) - moment).days
             if age > STALE_DAYS:
-                notes.append(f"vulnerability data for {feed.name} is {age} days old; run `dockopt db update`")
+                stale.append(f"{feed.name} {age} d")
+    if stale:
+        notes.append(f"vulnerability data is old ({', '.join(stale)}); run `dockopt db update`")
     report = ScanReport(target=target, packages=len(packages), matches=matches, ignored=ignored, notes=notes,
                         db_path=str(resolve_db(db_path)), feeds=feeds, package_list=list(packages))
     if fmt == "json":

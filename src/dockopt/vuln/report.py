@@ -54,23 +54,34 @@ def render_json(report: ScanReport) -> str:
     })
 
 
-def render_table(report: ScanReport, color: bool = False, width: int = 120) -> str:
+def render_table(report: ScanReport, color: bool = False, width: int | None = None) -> str:
     from rich.console import Console
     from rich.table import Table
 
     buffer = io.StringIO()
+    if width is None:
+        import shutil
+
+        width = max(shutil.get_terminal_size((160, 24)).columns, 100) if color else 160
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width)
     if report.matches:
-        table = Table(show_edge=False, pad_edge=False, header_style="bold")
-        for column in ("SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED IN", "SUMMARY"):
-            table.add_column(column, overflow="fold")
+        rows = []
         for m in report.matches:
             ident = m.record_id
             cves = [a for a in m.aliases if a.startswith("CVE-")]
             if cves and not ident.startswith("CVE-"):
                 ident += f" ({cves[0]})"
-            table.add_row(str(m.severity), ident, m.package.name, m.package.version, m.fixed_version or "-",
-                          (m.summary or "")[:70])
+            rows.append((str(m.severity), ident, m.package.name, m.package.version, m.fixed_version or "-",
+                         m.summary or ""))
+        table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None)
+        headers = ("SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED IN")
+        for index, column in enumerate(headers):
+            # Identifiers are never cut; the summary takes what room is left.
+            table.add_column(column, no_wrap=True,
+                             min_width=max(len(column), *(len(row[index]) for row in rows)))
+        table.add_column("SUMMARY", overflow="ellipsis", no_wrap=True, min_width=10)
+        for row in rows:
+            table.add_row(*row)
         console.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
     line = (f"{len(report.matches)} vulnerabilities ({counts}) in {report.packages} packages"
