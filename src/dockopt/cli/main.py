@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "disk": ("dockopt.cli.disk:disk", "Engine disk usage: shared/unique bytes per image, what prunes free."),
     "prune": ("dockopt.cli.prune:prune", "Plan and remove unused images, containers, volumes, build cache."),
     "lint": ("dockopt.cli.lint:lint", "Lint Dockerfiles for size, security, speed and correctness; --fix them."),
+    "db": ("dockopt.cli.db:db", "Manage the local vulnerability database (OSV data)."),
+    "scan": ("dockopt.cli.scan:scan", "Find known vulnerabilities in an SBOM's (or image's) packages."),
 }
 
 
