@@ -13,6 +13,7 @@ from dockopt.errors import EXIT_ERROR, DockoptError
 # name -> "module:attribute" of a click command. One line per command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("dockopt.cli.analyze:analyze", "Layer sizes, wasted bytes and efficiency of an image."),
+    "sbom": ("dockopt.cli.sbom:sbom", "Packages and licenses in an image (table, JSON, CycloneDX, SPDX)."),
 }
 
 
