@@ -31,6 +31,7 @@ install_packages() {
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   command -v dpkg >/dev/null || missing+=(dpkg)
   command -v curl >/dev/null || missing+=(curl)
+  command -v rpmbuild >/dev/null || missing+=(rpm)  # catalog tests: a real sqlite rpmdb and its oracle
   [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
   if [ ${#missing[@]} -gt 0 ]; then
     need_root "install ${missing[*]}"

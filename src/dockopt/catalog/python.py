@@ -9,7 +9,7 @@ from email.parser import HeaderParser
 from packageurl import PackageURL
 
 from dockopt.catalog.core import Cataloger, Context
-from dockopt.catalog.licenses import from_classifier, normalise, normalise_one
+from dockopt.catalog.licenses import from_classifier, is_spdx, normalise, normalise_one
 from dockopt.catalog.model import PYTHON, Package
 
 MAX_METADATA = 256 << 10
@@ -31,21 +31,16 @@ def parse_metadata(text: str) -> dict[str, object] | None:
     if expression:
         licenses.append(expression.strip())
     else:
-        text_license = (msg.get("License") or "").strip()
+        text = (msg.get("License") or "").strip()
         # Many projects paste the whole license text into `License`: keep only short values.
-        if text_license and "\n" not in text_license and len(text_license) <= 100:
-            licenses.append(text_license)
-        if not licenses or normalise_one(licenses[0]) == licenses[0] and not _is_known(licenses[0]):
+        short = text if text and "\n" not in text and len(text) <= 100 else ""
+        normal = normalise_one(short) if short else None
+        if normal and is_spdx(normal):
+            licenses.append(short)
+        else:
             classified = [c for c in (from_classifier(x) for x in msg.get_all("Classifier") or []) if c]
-            if classified:
-                licenses = classified
+            licenses = classified or ([short] if normal else [])
     return {"name": name.strip(), "version": version.strip(), "licenses": licenses}
-
-
-def _is_known(text: str) -> bool:
-    from dockopt.catalog.licenses import is_spdx
-
-    return is_spdx(text)
 
 
 class PythonCataloger(Cataloger):

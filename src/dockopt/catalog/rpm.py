@@ -88,12 +88,12 @@ class RpmCataloger(Cataloger):
     def build(self, ctx: Context) -> list[Package]:
         found = ctx.found.get(self.name, [])
         dbs = [f for f in found if f.value[0] == "db"]
-        if not any(f.survives for f in dbs):
-            for f in found:
-                if f.survives and f.value[0] == "other":
-                    kind = "NDB" if f.path.endswith(".db") else "Berkeley DB"
-                    ctx.notes.append(f"rpm: {f.path} is a {kind} rpm database, which dockopt does not read; "
-                                     f"RPM packages of this image are not listed")
+        sqlite_dirs = {f.path.rsplit("/", 1)[0] for f in dbs if f.survives}
+        for f in found:
+            if f.survives and f.value[0] == "other" and f.path.rsplit("/", 1)[0] not in sqlite_dirs:
+                kind = "NDB" if f.path.endswith(".db") else "Berkeley DB"
+                ctx.notes.append(f"rpm: {f.path} is a {kind} rpm database, which dockopt does not read; "
+                                 f"RPM packages of this image are not listed")
         out = []
         distro = ctx.distro
         for final in (f for f in dbs if f.survives):
