@@ -35,6 +35,9 @@ RUN cd /src && GOFLAGS=-mod=vendor CGO_ENABLED=0 go build -o /hello .
 
 FROM dockopt-test/debian:bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends jq python3-pip nodejs npm && rm -rf /var/lib/apt/lists/*
+# apt's ca-certificates rebuilt the bundle without the host CA the base image carries: use the base's copy.
+COPY --from=dockopt-test/debian:bookworm /etc/ssl/certs/ca-certificates.crt /etc/ssl/host-ca.crt
+ENV PIP_CERT=/etc/ssl/host-ca.crt NODE_EXTRA_CA_CERTS=/etc/ssl/host-ca.crt SSL_CERT_FILE=/etc/ssl/host-ca.crt
 RUN pip install --no-deps --no-cache-dir --break-system-packages {' '.join(f'{k}=={v}' for k, v in PIP_PINS.items())} six==1.15.0
 RUN mkdir /app && cd /app && npm install --no-audit --no-fund {' '.join(f'{k}@{v}' for k, v in NPM_PINS.items())} && rm -rf /root/.npm
 RUN rm -rf /usr/local/lib/python3.11/dist-packages/six-1.15.0.dist-info /usr/local/lib/python3.11/dist-packages/six.py

@@ -6,7 +6,7 @@ import pytest
 
 from dockopt.catalog.catalog import Catalog, catalog_image
 from dockopt.image.reference import open_source
-from tests.catalog.conftest import NPM_PINS, PIP_PINS, rpm_oracle
+from .conftest import NPM_PINS, PIP_PINS, rpm_oracle
 
 pytestmark = pytest.mark.engine
 
