@@ -1,8 +1,9 @@
 """Images for the catalog tests, built once per session.
 
-`apps_image`: Debian with apt packages (jq, python3-pip, nodejs, npm), pip packages pinned to old
-versions, npm packages, a war with a nested jar, a Go binary built in a first stage with Debian's
-golang-go, and a pip package removed again in a later layer (must not be reported).
+`apps_image`: Debian with apt packages (jq, python3-pip), pip packages pinned to old versions,
+npm packages installed by Debian's npm in a build stage, a war with a nested jar, a Go binary built
+in a build stage with Debian's golang-go, and a pip package removed again in a later layer (must
+not be reported). The build stages stay in the engine's cache (untagged) between sessions.
 `synthetic_image`: busybox with hand-written databases: distroless dpkg `status.d/`, an apk
 installed db, a real sqlite rpmdb made with the host's `rpm`, and a BDB rpmdb placeholder.
 """
@@ -33,13 +34,19 @@ RUN apt-get update && apt-get install -y --no-install-recommends golang-go && rm
 COPY hello /src
 RUN cd /src && GOFLAGS=-mod=vendor CGO_ENABLED=0 go build -o /hello .
 
-FROM dockopt-test/debian:bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends jq python3-pip nodejs npm && rm -rf /var/lib/apt/lists/*
+FROM dockopt-test/debian:bookworm AS npmbuild
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 # apt's ca-certificates rebuilt the bundle without the host CA the base image carries: use the base's copy.
 COPY --from=dockopt-test/debian:bookworm /etc/ssl/certs/ca-certificates.crt /etc/ssl/host-ca.crt
-ENV PIP_CERT=/etc/ssl/host-ca.crt NODE_EXTRA_CA_CERTS=/etc/ssl/host-ca.crt SSL_CERT_FILE=/etc/ssl/host-ca.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/host-ca.crt
+RUN mkdir /app && cd /app && npm install --no-audit --no-fund {' '.join(f'{k}@{v}' for k, v in NPM_PINS.items())}
+
+FROM dockopt-test/debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends jq python3-pip && rm -rf /var/lib/apt/lists/*
+COPY --from=dockopt-test/debian:bookworm /etc/ssl/certs/ca-certificates.crt /etc/ssl/host-ca.crt
+ENV PIP_CERT=/etc/ssl/host-ca.crt SSL_CERT_FILE=/etc/ssl/host-ca.crt
 RUN pip install --no-deps --no-cache-dir --break-system-packages {' '.join(f'{k}=={v}' for k, v in PIP_PINS.items())} six==1.15.0
-RUN mkdir /app && cd /app && npm install --no-audit --no-fund {' '.join(f'{k}@{v}' for k, v in NPM_PINS.items())} && rm -rf /root/.npm
+COPY --from=npmbuild /app /app
 RUN rm -rf /usr/local/lib/python3.11/dist-packages/six-1.15.0.dist-info /usr/local/lib/python3.11/dist-packages/six.py
 COPY shop.war /opt/shop/shop.war
 COPY --from=gobuild /hello /usr/local/bin/hello
