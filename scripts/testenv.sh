@@ -35,6 +35,7 @@ install_packages() {
   command -v rpm >/dev/null || missing+=(rpm)                      # oracle for RPM version order
   [ -f /usr/share/java/maven-artifact-3.x.jar ] || missing+=(libmaven3-core-java)  # Maven's ComparableVersion
   command -v java >/dev/null || missing+=(default-jre-headless)  # runs that oracle
+  command -v rpmbuild >/dev/null || missing+=(rpm)  # catalog tests: a real sqlite rpmdb and its oracle
   [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
   if [ ${#missing[@]} -gt 0 ]; then
     need_root "install ${missing[*]}"

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("dockopt.cli.lint:lint", "Lint Dockerfiles for size, security, speed and correctness; --fix them."),
     "db": ("dockopt.cli.db:db", "Manage the local vulnerability database (OSV data)."),
     "scan": ("dockopt.cli.scan:scan", "Find known vulnerabilities in an SBOM's (or image's) packages."),
+    "sbom": ("dockopt.cli.sbom:sbom", "Packages and licenses in an image (table, JSON, CycloneDX, SPDX)."),
 }
 
 
