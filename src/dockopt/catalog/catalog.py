@@ -13,7 +13,7 @@ from dockopt.catalog.core import CatalogVisitor, Distro, attribute
 from dockopt.catalog.model import Package
 from dockopt.image.model import Image
 from dockopt.image.scan import Progress, ScanResult, Source, Visitor, scan_image
-from dockopt.inspect.base import BaseInfo, detect_base
+from dockopt.inspect.base import BaseInfo, base_of
 
 
 @dataclass
@@ -32,14 +32,10 @@ def sort_key(p: Package) -> tuple:
 
 def catalog_image(source: Source, base: Source | None = None, progress: Progress | None = None,
                   extra_visitors: Sequence[Visitor] = ()) -> Catalog:
-    from dockopt.inspect.analyze import _engine_layer_lists, _resolver
-
     visitor = CatalogVisitor()
     base_image = base.metadata() if base is not None else None
     scan = scan_image(source, [visitor, *extra_visitors], progress)
-    engine_lists = _engine_layer_lists(source)
-    info = detect_base(scan.image, base_image, _resolver(source),
-                       (lambda: engine_lists) if engine_lists is not None else None)
+    info = base_of(source, scan.image, base_image)
     packages = attribute(visitor.packages, [layer.diff_id for layer in scan.image.layers], info.layers)
     packages = sorted(set(packages), key=sort_key)
     return Catalog(scan.image, packages, visitor.distro, info, visitor.notes, scan)

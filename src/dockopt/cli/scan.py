@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from dockopt.cli.common import insecure_option, parse_platform, platform_option
 from dockopt.cli.db import DB_HELP, resolve_db
 from dockopt.config import load_config, section
 from dockopt.errors import EXIT_FINDINGS, UsageError
@@ -31,11 +32,18 @@ STALE_DAYS = 7
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: table).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
               help="Write the report to FILE (atomically) instead of stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@platform_option
+@insecure_option
 def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str | None, only_fixed: bool | None,
-         ignore_file: Path | None, fmt: str | None, output: Path | None) -> None:
-    """Find known vulnerabilities (OSV data) in an SBOM's or an image's packages.
+         ignore_file: Path | None, fmt: str | None, output: Path | None, quiet: bool, platform: str | None,
+         plain_http: bool | None) -> None:
+    """Find known vulnerabilities (OSV data) in an image's or an SBOM's packages.
 
+    The image's packages are catalogued in one pass over its layers (as `dockopt sbom` does).
     Every match says which record, which range, which installed version and which file.
+    IMAGE takes the same references as `dockopt analyze` (docker:, docker-archive:, oci-dir:,
+    oci-archive:, registry:, or a bare name).
     """
     from dockopt.report.output import write_text
     from dockopt.vuln import ignore as ignores
@@ -52,8 +60,6 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
         raise UsageError(f"unknown format {fmt!r} in config (expected one of: {', '.join(FORMATS)})")
     if (image is None) == (sbom is None):
         raise UsageError("give either an IMAGE or --sbom FILE")
-    if image is not None:
-        raise UsageError("scanning images directly is not available yet; generate an SBOM and use --sbom FILE")
 
     rules = []
     ignore_path = ignore_file or (Path(config["ignore-file"]) if config.get("ignore-file") else None)
@@ -62,10 +68,7 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
     if config.get("ignore"):
         rules += ignores.parse_rules(config["ignore"], "config scan.ignore")
 
-    from dockopt.vuln.sbom_input import read_sbom
-
-    packages = read_sbom(sbom)
-    target = str(sbom)
+    packages, target = _packages(image, sbom, quiet, platform, plain_http)
     with VulnDB(resolve_db(db_path)) as store:
         result = match_packages(packages, store)
         feeds = store.feeds()
@@ -103,3 +106,24 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
         click.echo(f"dockopt: note: {note}", err=True)
     if threshold is not None and any(m.severity >= threshold for m in matches):
         sys.exit(EXIT_FINDINGS)
+
+
+def _packages(image: str | None, sbom: Path | None, quiet: bool, platform: str | None, plain_http: bool | None):
+    """The packages to match and a name for them: from an SBOM file, or catalogued from an image."""
+    from dockopt.vuln.sbom_input import SbomPackages, read_sbom
+
+    if sbom is not None:
+        return read_sbom(sbom), str(sbom)
+    from dockopt.catalog.catalog import catalog_image
+    from dockopt.image.reference import open_source
+    from dockopt.report.progress import progress_for
+
+    assert image is not None
+    with progress_for(quiet) as progress:
+        catalog = catalog_image(open_source(image, parse_platform(platform), plain_http), progress=progress)
+    packages = SbomPackages()
+    packages.extend(catalog.packages)
+    packages.format = "image"
+    for note in catalog.notes:
+        click.echo(f"dockopt: note: {note}", err=True)
+    return packages, catalog.image.reference
