@@ -97,7 +97,7 @@ def test_java_archives_nested(apps_catalog):
     text = java["org.apache.commons:commons-text"]
     assert text.version == "1.9" and text.purl == "pkg:maven/org.apache.commons/commons-text@1.9"
     assert text.locations[0][1] == "/opt/shop/shop.war:WEB-INF/lib/commons-text-1.9.jar"
-    helper = java["tiny.helper"]
+    helper = java["tiny-helper"]  # named from the file (as syft does); version from the manifest
     assert helper.version == "0.3.1" and helper.licenses == ("Apache-2.0",)
 
 
@@ -106,6 +106,7 @@ def test_go_binary_build_info(apps_catalog):
     names = {p.name: p.version for p in go}
     assert names["example.com/greet"] == "v1.2.3"
     assert names["stdlib"].startswith("go1.19")
+    assert names["example.com/hello"] == "(devel)"  # the main module of a local build
     assert next(p for p in go if p.name == "example.com/greet").purl == "pkg:golang/example.com/greet@v1.2.3"
 
 

@@ -114,8 +114,6 @@ class GoCataloger(Cataloger):
             go_version, modinfo = f.value
             loc = ((f.diff_id, f.path),)
             for kind, path, version in parse_modinfo(modinfo):
-                if kind == "mod" and version == "(devel)":
-                    continue  # the main module of a local build has no version to match
                 out.append(Package(name=path, version=version, type=GO,
                                    purl=PackageURL("golang", None, path, version).to_string(), locations=loc))
             if go_version.startswith("go"):

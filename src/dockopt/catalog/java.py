@@ -104,8 +104,9 @@ def _from_manifest(manifest: dict[str, str], inner_path: str) -> dict[str, str] 
     stem = inner_path.rsplit("/", 1)[-1].rsplit(":", 1)[-1].rsplit(".", 1)[0]
     m = _VERSIONED_NAME.match(stem)
     version = manifest.get("Implementation-Version") or manifest.get("Bundle-Version") or (m and m.group("version"))
-    name = (m and m.group("name")) or manifest.get("Bundle-SymbolicName", "").split(";")[0] \
-        or manifest.get("Implementation-Title") or stem
+    # The file name first (as syft does), then the manifest's titles.
+    name = (m and m.group("name")) or stem or manifest.get("Bundle-SymbolicName", "").split(";")[0] \
+        or manifest.get("Implementation-Title")
     if not version or not name:
         return None
     group = manifest.get("Implementation-Vendor-Id") or ""

@@ -72,7 +72,7 @@ def evr(h: dict[str, object]) -> str:
 
 class RpmCataloger(Cataloger):
     name = "rpm"
-    basenames = frozenset({"rpmdb.sqlite", "Packages", "Packages.db"})
+    basenames = frozenset({"rpmdb.sqlite", "rpmdb.sqlite-wal", "Packages", "Packages.db"})
 
     def wants(self, path, entry):
         if not path.startswith(DB_DIRS):
@@ -80,6 +80,8 @@ class RpmCataloger(Cataloger):
         return min(entry.size, 512 << 20) if path.endswith("rpmdb.sqlite") else 1
 
     def extract(self, path, data):
+        if path.endswith("-wal"):
+            return ("wal", []) if data else None
         if not path.endswith("rpmdb.sqlite"):
             return ("other", [])
         return ("db", [{"Package": h["name"], "Version": evr(h), "Architecture": h.get("arch", ""), **h}
@@ -90,6 +92,8 @@ class RpmCataloger(Cataloger):
         dbs = [f for f in found if f.value[0] == "db"]
         sqlite_dirs = {f.path.rsplit("/", 1)[0] for f in dbs if f.survives}
         for f in found:
+            if f.survives and f.value[0] == "wal":
+                ctx.notes.append(f"rpm: {f.path} holds changes not yet in rpmdb.sqlite; they are not read")
             if f.survives and f.value[0] == "other" and f.path.rsplit("/", 1)[0] not in sqlite_dirs:
                 kind = "NDB" if f.path.endswith(".db") else "Berkeley DB"
                 ctx.notes.append(f"rpm: {f.path} is a {kind} rpm database, which dockopt does not read; "
