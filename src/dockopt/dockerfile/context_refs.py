@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from dockopt.dockerfile.dockerignore import clean_path
+from dockopt.dockerfile.gopath import clean_path, go_match
 
 
 @dataclass
@@ -105,30 +105,9 @@ def _has_wildcard(source: str) -> bool:
 
 
 def _go_match(pattern: str, name: str) -> bool:
-    """Go filepath.Match: `*` and `?` never cross `/`; `[^...]` negates; `\\` escapes."""
-    out, i, n = [], 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        i += 1
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "\\" and i < n:
-            out.append(re.escape(pattern[i]))
-            i += 1
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                return False
-            out.append("[" + pattern[i:end] + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(ch))
-    try:
-        return re.fullmatch("".join(out), name) is not None
-    except re.error:
-        return False
+    """COPY/ADD wildcards are Go filepath.Match patterns (a bad one matches nothing)."""
+    matched, error = go_match(pattern, name)
+    return matched and error is None
 
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
