@@ -62,8 +62,7 @@ def context_command(directory: str, dockerfile: str | None, fmt: str, top: int, 
             ctx = load_context(directory, dockerfile, dialect)
             suggestions = suggest(ctx, refs)
     lost = unreachable(ctx, refs)
-    ignore_name = ctx.ignore_file.name if ctx.ignore_file else ".dockerignore"
-    results = findings(suggestions, lost, ignore_name)
+    results = findings(suggestions, lost, str(ctx.ignore_file or ctx.root / ".dockerignore"))
 
     files = ctx.files
     report: dict[str, Any] = {

@@ -146,8 +146,7 @@ def suggest(context: BuildContext, refs: ContextRefs) -> list[Suggestion]:
                                              candidate.severity, candidate.category)
     out: list[Suggestion] = []
     for pattern, suggestion in by_pattern.items():
-        probe = PatternMatcher([pattern], context.dialect)
-        hits = [e for e in context.entries if e.kind != "dir" and probe.excluded(e.path)]
+        hits = _newly_excluded(context, pattern)
         if not hits:
             continue
         if any(refs.names(e.path) for e in hits):
@@ -160,6 +159,23 @@ def suggest(context: BuildContext, refs: ContextRefs) -> list[Suggestion]:
         out.append(suggestion)
     out.sort(key=lambda s: (-int(s.severity), -s.bytes, s.pattern))
     return out
+
+
+def _newly_excluded(context: BuildContext, pattern: str) -> list[ContextEntry]:
+    """Sent files that the user's patterns plus `pattern` would no longer send."""
+    alone = PatternMatcher([pattern], context.dialect)
+    combined = context.matcher.with_pattern(pattern)
+    hits = []
+    for entry in context.entries:
+        if entry.kind == "dir":
+            continue
+        parts = entry.path.split("/")
+        # cheap filter: the new pattern must match the path or a directory above it
+        if not any(alone.patterns[0].match("/".join(parts[:d])) for d in range(1, len(parts) + 1)):
+            continue
+        if not combined.would_send(entry.path):
+            hits.append(entry)
+    return hits
 
 
 def _protected(path: str, exceptions: list) -> bool:  # type: ignore[type-arg]
@@ -203,12 +219,14 @@ def unreachable(context: BuildContext, refs: ContextRefs) -> list[Unreachable]:
     return sorted(groups.values(), key=lambda u: (-u.bytes, u.path))
 
 
-def findings(suggestions: list[Suggestion], lost: list[Unreachable], ignore_name: str) -> list[Finding]:
+def findings(suggestions: list[Suggestion], lost: list[Unreachable], ignore_file: str) -> list[Finding]:
+    """Suggestions and unreachable files as findings; located at the ignore file a fix edits."""
+    ignore_name = Path(ignore_file).name
     out = [
         Finding(rule_id=f"context.{s.kind}", severity=s.severity, category=s.category,
                 title="build context sends what the build does not need",
                 message=f"{s.files} file(s), {human_bytes(s.bytes)} sent: add `{s.pattern}` to {ignore_name} ({s.reason})",
-                location=Location(path=s.examples[0] if s.examples else None),
+                location=Location(file=ignore_file),
                 estimated_bytes=s.bytes, details={"pattern": s.pattern, "examples": s.examples})
         for s in suggestions
     ]

@@ -226,9 +226,10 @@ class PatternMatcher:
     def __init__(self, lines: list[tuple[int, str]] | list[str], dialect: Dialect | str = DEFAULT_DIALECT,
                  source: str = ".dockerignore") -> None:
         self.dialect = DIALECTS[dialect] if isinstance(dialect, str) else dialect
+        self.source = source
+        self.lines: list[tuple[int, str]] = [item if isinstance(item, tuple) else (0, item) for item in lines]
         self.patterns: list[Pattern] = []
-        for item in lines:
-            number, raw = item if isinstance(item, tuple) else (0, item)
+        for number, raw in self.lines:
             raw = raw.strip(" \t\r\n\v\f")
             if not raw:
                 continue
@@ -294,6 +295,22 @@ class PatternMatcher:
         for depth in range(1, len(parts) + 1):
             result, info = self.match("/".join(parts[:depth]), info)
         return result
+
+    def would_send(self, path: str) -> bool:
+        """Whether the walk reaches `path` and keeps it (no pruned directory above it)."""
+        info: MatchInfo | None = None
+        parts = path.split("/")
+        excluded = False
+        for depth in range(1, len(parts) + 1):
+            current = "/".join(parts[:depth])
+            excluded, info = self.match(current, info)
+            if excluded and depth < len(parts) and not self.walk_into_excluded(current):
+                return False
+        return not excluded
+
+    def with_pattern(self, pattern: str) -> "PatternMatcher":
+        """This matcher with one more pattern appended (as `--fix` would append it)."""
+        return PatternMatcher([*self.lines, (0, pattern)], self.dialect, self.source)
 
     def walk_into_excluded(self, directory: str) -> bool:
         """Does the walk still descend into an excluded directory (an exception might apply below)?"""
