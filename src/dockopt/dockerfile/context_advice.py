@@ -163,19 +163,18 @@ def suggest(context: BuildContext, refs: ContextRefs) -> list[Suggestion]:
 
 def _newly_excluded(context: BuildContext, pattern: str) -> list[ContextEntry]:
     """Sent files that the user's patterns plus `pattern` would no longer send."""
-    alone = PatternMatcher([pattern], context.dialect)
+    alone = PatternMatcher([pattern], context.dialect).patterns[0]
     combined = context.matcher.with_pattern(pattern)
-    hits = []
-    for entry in context.entries:
-        if entry.kind == "dir":
-            continue
-        parts = entry.path.split("/")
-        # cheap filter: the new pattern must match the path or a directory above it
-        if not any(alone.patterns[0].match("/".join(parts[:d])) for d in range(1, len(parts) + 1)):
-            continue
-        if not combined.would_send(entry.path):
-            hits.append(entry)
-    return hits
+    dir_hit: dict[str, bool] = {}
+
+    def touched(path: str) -> bool:  # the new pattern matches `path` or a directory above it
+        parent = path.rpartition("/")[0]
+        if parent and parent not in dir_hit:
+            dir_hit[parent] = touched(parent)
+        return alone.match(path) or (bool(parent) and dir_hit[parent])
+
+    return [e for e in context.entries
+            if e.kind != "dir" and touched(e.path) and not combined.would_send(e.path)]
 
 
 def _protected(path: str, exceptions: list) -> bool:  # type: ignore[type-arg]
@@ -205,12 +204,15 @@ def unreachable(context: BuildContext, refs: ContextRefs) -> list[Unreachable]:
         else:
             lost.append(entry)
     groups: dict[str, Unreachable] = {}
+    reached_prefix: dict[str, bool] = {}
     for entry in lost:
         parts = entry.path.split("/")
         top = entry.path
         for depth in range(1, len(parts)):
             prefix = "/".join(parts[:depth])
-            if prefix not in reached_dirs and not refs.reaches(prefix):
+            if prefix not in reached_prefix:
+                reached_prefix[prefix] = prefix in reached_dirs or refs.reaches(prefix)
+            if not reached_prefix[prefix]:
                 top = prefix
                 break
         group = groups.setdefault(top, Unreachable(top, "dir" if top != entry.path else "file", 0, 0))

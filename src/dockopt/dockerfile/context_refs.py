@@ -39,12 +39,13 @@ class ContextRefs:
         """Does some reference copy or mount `path` (or a directory above it)?"""
         if self.whole_context:
             return True
-        parts = path.split("/")
+        parts: list[str] | None = None
         for source in self.sources:
             if not _has_wildcard(source):
                 if path == source or path.startswith(source + "/"):
                     return True
                 continue
+            parts = parts or path.split("/")
             depth = source.count("/") + 1
             if len(parts) >= depth and _go_match(source, "/".join(parts[:depth])):
                 return True
@@ -100,8 +101,11 @@ def _is_remote(source: str) -> bool:
     return lowered.startswith(("http://", "https://", "git://", "git@", "ssh://"))
 
 
+_WILDCARD = re.compile(r"[*?\[\\]")
+
+
 def _has_wildcard(source: str) -> bool:
-    return any(c in source for c in "*?[\\")
+    return _WILDCARD.search(source) is not None
 
 
 def _go_match(pattern: str, name: str) -> bool:
