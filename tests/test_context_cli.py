@@ -222,3 +222,11 @@ def test_minimal_extraction_agrees_with_the_shared_parser(text):
     minimal = context_refs._minimal_instructions(text)
     keep = ("COPY", "ADD", "RUN")
     assert [(k, f, s) for k, f, s, _ in minimal if k in keep] == [(k, f, s) for k, f, s, _ in parsed if k in keep]
+
+
+def test_heaviest_directories_skip_chains_that_add_nothing(tmp_path):
+    from dockopt.dockerfile.context import heaviest_directories
+
+    root = make(tmp_path / "c", {".git/objects/pack/p": b"\0" * 5000, "src/a": b"\0" * 10, "src/sub/b": b"\0" * 20})
+    names = [w.path for w in heaviest_directories(load_context(root), 10)]
+    assert names == [".git", "src", "src/sub"]  # .git/objects and .git/objects/pack are all of .git

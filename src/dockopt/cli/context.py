@@ -152,11 +152,11 @@ def _render_table(report: dict[str, Any], top: int) -> None:
         table.add_column("pattern")
         table.add_column("saves", justify="right")
         table.add_column("files", justify="right")
+        table.add_column("kind")
         table.add_column("severity")
-        table.add_column("why")
         for row in report["suggestions"]:
-            table.add_row(row["pattern"], human_bytes(row["bytes"]), str(row["files"]), row["severity"],
-                          row["reason"])
+            table.add_row(row["pattern"], human_bytes(row["bytes"]), str(row["files"]), row["kind"],
+                          row["severity"])
         console.print(table)
         if not report["fix"]:
             console.print("Run with --fix to append them.")

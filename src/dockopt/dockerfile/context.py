@@ -167,6 +167,15 @@ def directory_weights(entries: list[ContextEntry]) -> dict[str, PathWeight]:
 
 
 def heaviest_directories(context: BuildContext, limit: int) -> list[PathWeight]:
-    weights = directory_weights(context.entries).values()
-    ranked = sorted((w for w in weights if w.files), key=lambda w: (-w.bytes, w.path))
-    return ranked[:limit]
+    """The directories holding the most bytes; a directory whose weight is all in its parent's
+    (`.git/objects` under `.git`) is left out, so the list names distinct places."""
+    weights = directory_weights(context.entries)
+    shown = []
+    for weight in weights.values():
+        if not weight.files:
+            continue
+        parent = weights.get(weight.path.rpartition("/")[0])
+        if parent is not None and (parent.bytes, parent.files) == (weight.bytes, weight.files):
+            continue
+        shown.append(weight)
+    return sorted(shown, key=lambda w: (-w.bytes, w.path))[:limit]
