@@ -44,6 +44,11 @@ def project(tmp_path: Path) -> Path:
         "dist/app.whl": b"\2" * 1500,
         "docs/guide.md": "# guide\n",
         "requirements.txt": "click\n",
+        "pyproject.toml": "[project]\nname = 'x'\n",
+        ".env.local": "TOKEN=local\n",
+        ".npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n",
+        "build/helper.sh": "echo not an output\n",
+        "src/target/keep.py": "x = 1\n",
     })
 
 
@@ -98,7 +103,8 @@ def test_suggestions_cover_the_usual_suspects(tmp_path):
     ctx = load_context(root)
     found = {s.pattern: s for s in suggest(ctx, context_references((root / "Dockerfile").read_text()))}
     assert set(found) == {".git", "node_modules", "**/node_modules", ".venv", "**/__pycache__", ".env",
-                          "**/id_rsa", "**/*.log", "dist"}
+                          ".env.local", "**/id_rsa", "**/*.log", "dist", "build"}
+    # `src/target` is not at the top; `.npmrc` is often needed by `npm ci`: never suggested
     assert found[".git"].bytes == 20000 + len("ref: refs/heads/main\n") and found[".git"].files == 2
     assert found["node_modules"].bytes == 5000
     assert found[".env"].severity.name == "HIGH" and found[".env"].files == 1  # .env.example kept
@@ -140,7 +146,7 @@ def test_fix_creates_the_file_and_never_duplicates(tmp_path):
     refs = context_references((root / "Dockerfile").read_text())
     target = root / ".dockerignore"
     added = fix_ignore_file(target, suggest(ctx, refs))
-    assert target.read_text().splitlines()[0] == FIX_HEADER and len(added) == 9
+    assert target.read_text().splitlines()[0] == FIX_HEADER and len(added) == 11
     assert fix_ignore_file(target, suggest(ctx, refs)) == []  # same suggestions, nothing new
 
 
@@ -160,7 +166,7 @@ def test_table_json_unreachable_and_exit_codes(tmp_path, dockopt):
     assert out.returncode == 1  # .env and id_rsa are high
     report = json.loads(out.stdout)
     assert report["schema_version"] == 1 and report["dialect"] == "buildkit"
-    assert report["sent"]["files"] == 17 and report["heaviest_files"][0] == {"path": ".git/objects/pack/p.pack",
+    assert report["sent"]["files"] == 22 and report["heaviest_files"][0] == {"path": ".git/objects/pack/p.pack",
                                                                              "bytes": 20000}
     assert report["heaviest_directories"][0]["path"] == ".git" and len(report["heaviest_files"]) == 3
     lost = {u["path"]: u for u in report["unreachable"]["paths"]}
@@ -230,3 +236,10 @@ def test_heaviest_directories_skip_chains_that_add_nothing(tmp_path):
     root = make(tmp_path / "c", {".git/objects/pack/p": b"\0" * 5000, "src/a": b"\0" * 10, "src/sub/b": b"\0" * 20})
     names = [w.path for w in heaviest_directories(load_context(root), 10)]
     assert names == [".git", "src", "src/sub"]  # .git/objects and .git/objects/pack are all of .git
+
+
+def test_output_directories_need_a_build_file_beside_them(tmp_path):
+    root = make(tmp_path / "c", {"build/helper.sh": "x", "dist/readme": "y", "target/t": "z"})
+    assert suggest(load_context(root), context_references("FROM x\nCOPY . /\n")) == []
+    (root / "Cargo.toml").write_text("[package]\n")
+    assert [s.pattern for s in suggest(load_context(root), context_references("FROM x\nCOPY . /\n"))] == ["target"]

@@ -36,8 +36,11 @@ class Candidate:
     """A file whose presence inside a directory identifies it (e.g. `pyvenv.cfg`)."""
     top_level_only: bool = False
     """Names too common to match anywhere (`build` may be a source package deep inside)."""
+    beside: tuple[str, ...] = ()
+    """Top-level files that show the directory is tool output (`target` beside `Cargo.toml`)."""
 
 
+_JS_PY = ("package.json", "setup.py", "pyproject.toml", "setup.cfg")
 CANDIDATES: tuple[Candidate, ...] = (
     Candidate("vcs", "version-control history is never needed in an image", Severity.MEDIUM, Category.SIZE,
               dir_names=(".git", ".hg", ".svn")),
@@ -50,16 +53,22 @@ CANDIDATES: tuple[Candidate, ...] = (
                          ".gradle", ".cache", ".parcel-cache", ".next/cache", ".terraform"),
               file_globs=("*.pyc", "*.pyo", ".coverage", ".DS_Store", "Thumbs.db")),
     Candidate("build-output", "build outputs are produced by the build", Severity.LOW, Category.SIZE,
-              dir_names=("dist", "build", "target", "coverage", "htmlcov", ".eggs", "*.egg-info"),
-              top_level_only=True),
+              dir_names=("dist", "coverage", "htmlcov", ".eggs", "*.egg-info"), top_level_only=True,
+              beside=_JS_PY),
+    Candidate("build-output", "build outputs are produced by the build", Severity.LOW, Category.SIZE,
+              dir_names=("build",), top_level_only=True,
+              beside=(*_JS_PY, "build.gradle", "build.gradle.kts", "CMakeLists.txt")),
+    Candidate("build-output", "build outputs are produced by the build", Severity.LOW, Category.SIZE,
+              dir_names=("target",), top_level_only=True, beside=("Cargo.toml", "pom.xml", "build.sbt")),
     Candidate("logs", "logs and editor files", Severity.LOW, Category.SIZE,
               dir_names=(".idea", ".vscode"), file_globs=("*.log",)),
+    # Files a build may legitimately read (`.npmrc` with `${NPM_TOKEN}`, `secrets.py`) are left out:
+    # `--fix` must not break a build.
     Candidate("secret", "local secrets must not reach the builder (COPY . would bake them in)",
               Severity.HIGH, Category.SECURITY,
               dir_names=(".ssh", ".aws", ".gnupg"),
               file_globs=(".env", ".env.*", "*.pem", "*.key", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519",
-                          "*.p12", "*.pfx", "*.jks", "*.keystore", ".netrc", ".npmrc", ".pypirc",
-                          "*.tfstate", "credentials.json", "secrets.*"),
+                          "*.p12", "*.pfx", "*.jks", "*.keystore", ".netrc", "*.tfstate", "credentials.json"),
               not_globs=(".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")),
 )
 
@@ -86,13 +95,16 @@ def _candidate_roots(context: BuildContext) -> list[tuple[Candidate, str, bool]]
     entries = context.entries
     file_set = {e.path for e in entries if e.kind != "dir"}
     found: list[tuple[Candidate, str, bool]] = []
-    claimed: list[str] = []
+    claimed: set[str] = set()
     for entry in entries:
-        if any(entry.path.startswith(c + "/") for c in claimed):
-            continue
-        name = entry.path.rsplit("/", 1)[-1]
+        parts = entry.path.split("/")
+        if any("/".join(parts[:d]) in claimed for d in range(1, len(parts))):
+            continue  # inside a directory already suggested
+        name = parts[-1]
         for candidate in CANDIDATES:
-            if candidate.top_level_only and "/" in entry.path:
+            if candidate.top_level_only and len(parts) > 1:
+                continue
+            if candidate.beside and not any(f in file_set for f in candidate.beside):
                 continue
             if entry.kind == "dir":
                 hit = any(_name_match(entry.path, pat) for pat in candidate.dir_names)
@@ -100,7 +112,7 @@ def _candidate_roots(context: BuildContext) -> list[tuple[Candidate, str, bool]]
                     hit = f"{entry.path}/{candidate.marker}" in file_set
                 if hit:
                     found.append((candidate, entry.path, True))
-                    claimed.append(entry.path)
+                    claimed.add(entry.path)
                     break
             elif any(fnmatch.fnmatchcase(name, g) for g in candidate.file_globs) and not any(
                     fnmatch.fnmatchcase(name, g) for g in candidate.not_globs):
@@ -116,21 +128,27 @@ def _name_match(path: str, pattern: str) -> bool:
 
 
 def _pattern_for(path: str, is_dir: bool, candidate: Candidate) -> str:
-    """A pattern for `path`: top-level paths exactly; nested ones by name (or glob) anywhere."""
-    name = path.rsplit("/", 1)[-1]
+    """A pattern for `path`: top-level paths exactly; nested ones by name (or `*.ext`) anywhere."""
     if candidate.marker:  # virtualenvs have arbitrary names: ignore that very directory
-        return path
-    if not is_dir:
-        for glob in candidate.file_globs:
-            if fnmatch.fnmatchcase(name, glob):
-                name = glob
-                break
-    else:
+        return _escape(path)
+    name = _escape(path.rsplit("/", 1)[-1])
+    if is_dir:
         for pat in candidate.dir_names:
             if _name_match(path, pat):
                 name = pat
                 break
-    return name if "/" not in path and name == path else f"**/{name}"
+    else:
+        # `*.log` generalises; `.env.*` would also hide `.env.example`, so keep the exact name
+        for glob in candidate.file_globs:
+            if glob.startswith("*") and fnmatch.fnmatchcase(name, glob):
+                name = glob
+                break
+    return name if "/" not in path and name == _escape(path) else f"**/{name}"
+
+
+def _escape(literal: str) -> str:
+    """A literal path as a .dockerignore pattern (wildcard characters escaped)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in literal)
 
 
 def suggest(context: BuildContext, refs: ContextRefs) -> list[Suggestion]:
