@@ -243,3 +243,23 @@ def test_output_directories_need_a_build_file_beside_them(tmp_path):
     assert suggest(load_context(root), context_references("FROM x\nCOPY . /\n")) == []
     (root / "Cargo.toml").write_text("[package]\n")
     assert [s.pattern for s in suggest(load_context(root), context_references("FROM x\nCOPY . /\n"))] == ["target"]
+
+
+def test_config_section_sets_dialect_and_threshold(tmp_path, dockopt):
+    root = project(tmp_path)
+    (tmp_path / ".dockopt.yaml").write_text("context:\n  dialect: legacy-classic\n  fail-on: none\n")
+    out = dockopt("context", str(root), "--format", "json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr  # secrets found, but fail-on none
+    assert json.loads(out.stdout)["dialect"] == "legacy-classic"
+    (tmp_path / ".dockopt.yaml").write_text("context:\n  dialect: nonsense\n")
+    out = dockopt("context", str(root), cwd=tmp_path)
+    assert out.returncode == 2 and "unknown .dockerignore dialect" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_fix_escapes_literal_names(tmp_path):
+    root = make(tmp_path / "c", {"env[1]/pyvenv.cfg": "home = /usr\n", "env[1]/lib/x.py": "x", "e1/keep": "k"})
+    ctx = load_context(root)
+    refs = context_references("FROM x\nCOPY . /\n")
+    assert fix_ignore_file(root / ".dockerignore", suggest(ctx, refs)) == ["env\\[1\\]"]
+    sent = {e.path for e in load_context(root).files}
+    assert "e1/keep" in sent and not any(p.startswith("env[1]/") for p in sent)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -39,7 +38,7 @@ def context_command(directory: str, dockerfile: str | None, fmt: str, top: int, 
 
     settings = section(load_config(), "context")
     dialect = dialect or settings.get("dialect") or "buildkit"
-    threshold_text = fail_on or str(settings.get("fail_on", "high"))
+    threshold_text = fail_on or str(settings.get("fail-on", "high"))
     threshold = None if threshold_text.lower() == "none" else Severity.parse(threshold_text)
 
     ctx = load_context(directory, dockerfile, dialect)

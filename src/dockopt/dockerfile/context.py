@@ -86,6 +86,8 @@ def resolve_paths(directory: str | Path, dockerfile: str | Path | None) -> tuple
 def load_context(directory: str | Path, dockerfile: str | Path | None = None,
                  dialect: str | Dialect = "buildkit") -> BuildContext:
     """Walk the context the way the chosen Docker dialect does and return what it would send."""
+    if isinstance(dialect, str) and dialect not in DIALECTS:
+        raise InputError(f"unknown .dockerignore dialect {dialect!r} (expected one of: {', '.join(DIALECTS)})")
     chosen = DIALECTS[dialect] if isinstance(dialect, str) else dialect
     root, file = resolve_paths(directory, dockerfile)
     ignore_file = find_ignore_file(root, file, chosen)
