@@ -44,6 +44,11 @@ def project(tmp_path: Path) -> Path:
         "dist/app.whl": b"\2" * 1500,
         "docs/guide.md": "# guide\n",
         "requirements.txt": "click\n",
+        "pyproject.toml": "[project]\nname = 'x'\n",
+        ".env.local": "TOKEN=local\n",
+        ".npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n",
+        "build/helper.sh": "echo not an output\n",
+        "src/target/keep.py": "x = 1\n",
     })
 
 
@@ -98,7 +103,8 @@ def test_suggestions_cover_the_usual_suspects(tmp_path):
     ctx = load_context(root)
     found = {s.pattern: s for s in suggest(ctx, context_references((root / "Dockerfile").read_text()))}
     assert set(found) == {".git", "node_modules", "**/node_modules", ".venv", "**/__pycache__", ".env",
-                          "**/id_rsa", "**/*.log", "dist"}
+                          ".env.local", "**/id_rsa", "**/*.log", "dist", "build"}
+    # `src/target` is not at the top; `.npmrc` is often needed by `npm ci`: never suggested
     assert found[".git"].bytes == 20000 + len("ref: refs/heads/main\n") and found[".git"].files == 2
     assert found["node_modules"].bytes == 5000
     assert found[".env"].severity.name == "HIGH" and found[".env"].files == 1  # .env.example kept
@@ -140,7 +146,7 @@ def test_fix_creates_the_file_and_never_duplicates(tmp_path):
     refs = context_references((root / "Dockerfile").read_text())
     target = root / ".dockerignore"
     added = fix_ignore_file(target, suggest(ctx, refs))
-    assert target.read_text().splitlines()[0] == FIX_HEADER and len(added) == 9
+    assert target.read_text().splitlines()[0] == FIX_HEADER and len(added) == 11
     assert fix_ignore_file(target, suggest(ctx, refs)) == []  # same suggestions, nothing new
 
 
@@ -160,7 +166,7 @@ def test_table_json_unreachable_and_exit_codes(tmp_path, dockopt):
     assert out.returncode == 1  # .env and id_rsa are high
     report = json.loads(out.stdout)
     assert report["schema_version"] == 1 and report["dialect"] == "buildkit"
-    assert report["sent"]["files"] == 17 and report["heaviest_files"][0] == {"path": ".git/objects/pack/p.pack",
+    assert report["sent"]["files"] == 22 and report["heaviest_files"][0] == {"path": ".git/objects/pack/p.pack",
                                                                              "bytes": 20000}
     assert report["heaviest_directories"][0]["path"] == ".git" and len(report["heaviest_files"]) == 3
     lost = {u["path"]: u for u in report["unreachable"]["paths"]}
@@ -212,13 +218,54 @@ DOCKERFILES = [
 ]
 
 
-@pytest.mark.parametrize("text", DOCKERFILES)
-def test_minimal_extraction_agrees_with_the_shared_parser(text):
-    """The stop-gap reader (to be removed after merge) must agree with the lint branch's parser."""
-    parser = pytest.importorskip("dockopt.dockerfile.parser")
+EXPECTED_REFERENCES = [
+    [("COPY", [("chown", "1")], ["${SRC}/"]), ("ADD", [], ["https://e.com/x.tgz"]),
+     ("COPY", [("from", "other")], ["/bin"]), ("COPY", [], ["conf/*.yml"]), ("COPY", [], []),
+     ("RUN", [("mount", "type=bind,source=requirements.txt,target=/r")], [])],
+    [("COPY", [], ["a", "b"]), ("RUN", [], []), ("ADD", [("link", None)], ["c.tar"])],
+]
+
+
+@pytest.mark.parametrize("text,expected", list(zip(DOCKERFILES, EXPECTED_REFERENCES)))
+def test_references_come_from_the_shared_parser(text, expected):
+    """COPY/ADD sources, flags and RUN mounts as the shared parser reads them: heredoc bodies,
+    comments inside continuations and ONBUILD triggers are not references."""
     from dockopt.dockerfile import context_refs
 
-    parsed = context_refs._parsed_instructions(parser.parse(text))
-    minimal = context_refs._minimal_instructions(text)
-    keep = ("COPY", "ADD", "RUN")
-    assert [(k, f, s) for k, f, s, _ in minimal if k in keep] == [(k, f, s) for k, f, s, _ in parsed if k in keep]
+    got = [(k, f, s) for k, f, s, _ in context_refs._instructions(text) if k in ("COPY", "ADD", "RUN")]
+    assert got == expected
+
+
+def test_heaviest_directories_skip_chains_that_add_nothing(tmp_path):
+    from dockopt.dockerfile.context import heaviest_directories
+
+    root = make(tmp_path / "c", {".git/objects/pack/p": b"\0" * 5000, "src/a": b"\0" * 10, "src/sub/b": b"\0" * 20})
+    names = [w.path for w in heaviest_directories(load_context(root), 10)]
+    assert names == [".git", "src", "src/sub"]  # .git/objects and .git/objects/pack are all of .git
+
+
+def test_output_directories_need_a_build_file_beside_them(tmp_path):
+    root = make(tmp_path / "c", {"build/helper.sh": "x", "dist/readme": "y", "target/t": "z"})
+    assert suggest(load_context(root), context_references("FROM x\nCOPY . /\n")) == []
+    (root / "Cargo.toml").write_text("[package]\n")
+    assert [s.pattern for s in suggest(load_context(root), context_references("FROM x\nCOPY . /\n"))] == ["target"]
+
+
+def test_config_section_sets_dialect_and_threshold(tmp_path, dockopt):
+    root = project(tmp_path)
+    (tmp_path / ".dockopt.yaml").write_text("context:\n  dialect: legacy-classic\n  fail-on: none\n")
+    out = dockopt("context", str(root), "--format", "json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr  # secrets found, but fail-on none
+    assert json.loads(out.stdout)["dialect"] == "legacy-classic"
+    (tmp_path / ".dockopt.yaml").write_text("context:\n  dialect: nonsense\n")
+    out = dockopt("context", str(root), cwd=tmp_path)
+    assert out.returncode == 2 and "unknown .dockerignore dialect" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_fix_escapes_literal_names(tmp_path):
+    root = make(tmp_path / "c", {"env[1]/pyvenv.cfg": "home = /usr\n", "env[1]/lib/x.py": "x", "e1/keep": "k"})
+    ctx = load_context(root)
+    refs = context_references("FROM x\nCOPY . /\n")
+    assert fix_ignore_file(root / ".dockerignore", suggest(ctx, refs)) == ["env\\[1\\]"]
+    sent = {e.path for e in load_context(root).files}
+    assert "e1/keep" in sent and not any(p.startswith("env[1]/") for p in sent)

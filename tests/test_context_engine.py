@@ -223,3 +223,28 @@ def test_cli_list_matches_engine(engine_listings, dockopt):
     listed = set(out.stdout.splitlines())
     image_non_dirs = {p for p in in_image if not (root / p).is_dir() or (root / p).is_symlink()}
     assert listed == image_non_dirs
+
+
+def test_fixed_context_builds_without_the_suggested_files(docker_client, tmp_path, dockopt):
+    """`--fix` on a messy project, then a real BuildKit build: the secrets and clutter are gone."""
+    root = tmp_path / "messy"
+    _write(root, ["app/main.py", "app/util.py", ".env", "deploy/id_rsa", ".git/HEAD", ".git/objects/ab",
+                  "node_modules/x/index.js", "app/__pycache__/main.pyc", "server.log"])
+    (root / ".dockerignore").write_text("# mine\n*.tmp\n")
+    (root / "Dockerfile").write_text(f"FROM {BASE}\nCOPY . /ctx\n")
+    out = dockopt("context", str(root), "--fix", "--dialect", "legacy-buildkit", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert (root / ".dockerignore").read_text().startswith("# mine\n*.tmp\n")
+    tag = f"dockopt-test/context-fixed:{uuid.uuid4().hex[:8]}"
+    with _lock():
+        proc = subprocess.run(["/usr/bin/docker", "build", "-q", "--label", f"{LABEL}=1", "-t", tag, str(root)],
+                              env={**os.environ, "DOCKER_BUILDKIT": "1"}, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    try:
+        in_image = _image_paths(docker_client, tag)
+    finally:
+        docker_client.images.remove(tag)
+    assert {"app/main.py", "app/util.py", "Dockerfile"} <= in_image
+    for gone in (".env", "deploy/id_rsa", ".git", "node_modules", "app/__pycache__", "server.log"):
+        assert gone not in in_image
+    assert in_image == load_context(root, dialect="legacy-buildkit").visible_paths()

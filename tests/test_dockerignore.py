@@ -99,3 +99,40 @@ def test_walk_descent_rules():
     assert PatternMatcher(["dir", "!dir/sub/**"], "buildkit").walk_into_excluded("dir")
     assert not PatternMatcher(["dir", "!other/x"], "buildkit").walk_into_excluded("dir")
     assert not PatternMatcher(["dir"], "buildkit").walk_into_excluded("dir")
+
+
+# Behaviours found by the differential fuzz against the Go libraries (bench/context_oracle).
+def test_go_quirks_found_by_the_oracle():
+    bk = "buildkit"
+    # `|`, `{`, `}` should have been escaped but overflow patternmatcher's bitmap: regex syntax,
+    # yet they leave a pattern on the exact fast path when nothing else makes it a regex
+    assert PatternMatcher(["{1}b"], bk).excluded("{1}b")
+    assert PatternMatcher(["[ab]{2}"], bk).excluded("ab")
+    assert PatternMatcher(["*|b"], bk).excluded("any/thing")  # `^[^/]*|b$`: the first branch always matches
+    # a dangling backslash that the syntax check missed eats the `$` anchor
+    assert PatternMatcher(["**/**\\"], bk).excluded("$x")
+    # escaping a non-ASCII character is an error in Go's regexp
+    with pytest.raises(IgnorePatternError):
+        PatternMatcher(["x/\\é"], bk).excluded("x/é")
+
+
+def test_regex_errors_surface_only_when_the_pattern_is_used():
+    m = PatternMatcher(["a*["], "buildkit")  # passes Go's syntax check (it stops at the first chunk)
+    with pytest.raises(IgnorePatternError, match="rejected by Docker"):
+        m.excluded("anything")
+    unused = PatternMatcher(["!a*["], "buildkit")  # an exception is only tried after a match
+    assert unused.excluded("x") is False
+    with pytest.raises(IgnorePatternError):  # Docker 20.10 evaluates every pattern for every path
+        PatternMatcher(["!a*["], "legacy-classic").excluded("x")
+
+
+def test_go_filepath_match_port():
+    from dockopt.dockerfile.gopath import go_match
+
+    assert go_match("*.go", "a.go") == (True, None)
+    assert go_match("*.go", "d/a.go") == (False, None)
+    assert go_match("a/*/c", "a/b/c") == (True, None)
+    assert go_match("[^a]?", "bc") == (True, None)
+    assert go_match("\\*", "*") == (True, None)
+    assert go_match("a[", "a")[1] is not None
+    assert go_match("x*[", ".") == (False, None)  # Go returns before checking the rest

@@ -20,6 +20,7 @@ import random
 import subprocess
 import sys
 
+from dockopt.dockerfile.gopath import go_match
 from dockopt.dockerfile.dockerignore import IgnorePatternError, PatternMatcher, read_ignore_lines
 
 NAMES = ["a", "b", "ab", "a.b", "a+b", "foo", ".env", "x y", "a(b)", "b{1}", "qux", "barqux", "$x", "é"]
@@ -92,7 +93,19 @@ def main() -> None:
             if got != verdicts[index]:
                 disagreements += 1
                 print("MISMATCH", repr(text), path, "dockopt:", got, "go:", verdicts[index])
-    print(f"{dialect}: {count} pattern lists, {compared} path verdicts compared, {disagreements} disagreements")
+    # Go's filepath.Match itself (COPY/ADD wildcards and the syntax check)
+    pairs = [(random_pattern(rng).lstrip("!"), rng.choice(random_tree(rng))) for _ in range(count)]
+    proc = subprocess.run([oracle, "-filepath-match"], input=json.dumps([{"pattern": p, "name": n} for p, n in pairs]),
+                          capture_output=True, text=True, check=True)
+    answers = json.loads(proc.stdout)
+    hits = sum(a["matched"] for a in answers)
+    bad = sum(bool(a.get("error")) for a in answers)
+    for (pattern, name), answer in zip(pairs, answers):
+        matched, error = go_match(pattern, name)
+        if matched != answer["matched"] or bool(error) != bool(answer.get("error")):
+            disagreements += 1
+            print("FILEPATH.MATCH MISMATCH", repr(pattern), repr(name), (matched, error), answer)
+    print(f"{dialect}: {count} filepath.Match pairs ({hits} matches, {bad} syntax errors), {count} pattern lists, {compared} path verdicts compared, {disagreements} disagreements")
     sys.exit(1 if disagreements else 0)
 
 

@@ -35,6 +35,10 @@ type output struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-filepath-match" {
+		filepathMatch()
+		return
+	}
 	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "-walk-") {
 		walks(os.Args[1])
 		return
@@ -161,6 +165,33 @@ func walks(mode string) {
 		results = append(results, res)
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(results); err != nil {
+		panic(err)
+	}
+}
+
+// filepathMatch answers Go's filepath.Match for [{"pattern": p, "name": n}, ...].
+func filepathMatch() {
+	var cases []struct {
+		Pattern string `json:"pattern"`
+		Name    string `json:"name"`
+	}
+	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
+		panic(err)
+	}
+	type answer struct {
+		Matched bool   `json:"matched"`
+		Error   string `json:"error,omitempty"`
+	}
+	out := make([]answer, 0, len(cases))
+	for _, c := range cases {
+		m, err := filepath.Match(c.Pattern, c.Name)
+		a := answer{Matched: m}
+		if err != nil {
+			a.Error = err.Error()
+		}
+		out = append(out, a)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		panic(err)
 	}
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -39,7 +38,7 @@ def context_command(directory: str, dockerfile: str | None, fmt: str, top: int, 
 
     settings = section(load_config(), "context")
     dialect = dialect or settings.get("dialect") or "buildkit"
-    threshold_text = fail_on or str(settings.get("fail_on", "high"))
+    threshold_text = fail_on or str(settings.get("fail-on", "high"))
     threshold = None if threshold_text.lower() == "none" else Severity.parse(threshold_text)
 
     ctx = load_context(directory, dockerfile, dialect)
@@ -62,8 +61,7 @@ def context_command(directory: str, dockerfile: str | None, fmt: str, top: int, 
             ctx = load_context(directory, dockerfile, dialect)
             suggestions = suggest(ctx, refs)
     lost = unreachable(ctx, refs)
-    ignore_name = ctx.ignore_file.name if ctx.ignore_file else ".dockerignore"
-    results = findings(suggestions, lost, ignore_name)
+    results = findings(suggestions, lost, str(ctx.ignore_file or ctx.root / ".dockerignore"))
 
     files = ctx.files
     report: dict[str, Any] = {
@@ -153,11 +151,11 @@ def _render_table(report: dict[str, Any], top: int) -> None:
         table.add_column("pattern")
         table.add_column("saves", justify="right")
         table.add_column("files", justify="right")
+        table.add_column("kind")
         table.add_column("severity")
-        table.add_column("why")
         for row in report["suggestions"]:
-            table.add_row(row["pattern"], human_bytes(row["bytes"]), str(row["files"]), row["severity"],
-                          row["reason"])
+            table.add_row(row["pattern"], human_bytes(row["bytes"]), str(row["files"]), row["kind"],
+                          row["severity"])
         console.print(table)
         if not report["fix"]:
             console.print("Run with --fix to append them.")

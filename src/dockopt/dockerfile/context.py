@@ -86,6 +86,8 @@ def resolve_paths(directory: str | Path, dockerfile: str | Path | None) -> tuple
 def load_context(directory: str | Path, dockerfile: str | Path | None = None,
                  dialect: str | Dialect = "buildkit") -> BuildContext:
     """Walk the context the way the chosen Docker dialect does and return what it would send."""
+    if isinstance(dialect, str) and dialect not in DIALECTS:
+        raise InputError(f"unknown .dockerignore dialect {dialect!r} (expected one of: {', '.join(DIALECTS)})")
     chosen = DIALECTS[dialect] if isinstance(dialect, str) else dialect
     root, file = resolve_paths(directory, dockerfile)
     ignore_file = find_ignore_file(root, file, chosen)
@@ -167,6 +169,15 @@ def directory_weights(entries: list[ContextEntry]) -> dict[str, PathWeight]:
 
 
 def heaviest_directories(context: BuildContext, limit: int) -> list[PathWeight]:
-    weights = directory_weights(context.entries).values()
-    ranked = sorted((w for w in weights if w.files), key=lambda w: (-w.bytes, w.path))
-    return ranked[:limit]
+    """The directories holding the most bytes; a directory whose weight is all in its parent's
+    (`.git/objects` under `.git`) is left out, so the list names distinct places."""
+    weights = directory_weights(context.entries)
+    shown = []
+    for weight in weights.values():
+        if not weight.files:
+            continue
+        parent = weights.get(weight.path.rpartition("/")[0])
+        if parent is not None and (parent.bytes, parent.files) == (weight.bytes, weight.files):
+            continue
+        shown.append(weight)
+    return sorted(shown, key=lambda w: (-w.bytes, w.path))[:limit]

@@ -36,8 +36,11 @@ class Candidate:
     """A file whose presence inside a directory identifies it (e.g. `pyvenv.cfg`)."""
     top_level_only: bool = False
     """Names too common to match anywhere (`build` may be a source package deep inside)."""
+    beside: tuple[str, ...] = ()
+    """Top-level files that show the directory is tool output (`target` beside `Cargo.toml`)."""
 
 
+_JS_PY = ("package.json", "setup.py", "pyproject.toml", "setup.cfg")
 CANDIDATES: tuple[Candidate, ...] = (
     Candidate("vcs", "version-control history is never needed in an image", Severity.MEDIUM, Category.SIZE,
               dir_names=(".git", ".hg", ".svn")),
@@ -50,16 +53,22 @@ CANDIDATES: tuple[Candidate, ...] = (
                          ".gradle", ".cache", ".parcel-cache", ".next/cache", ".terraform"),
               file_globs=("*.pyc", "*.pyo", ".coverage", ".DS_Store", "Thumbs.db")),
     Candidate("build-output", "build outputs are produced by the build", Severity.LOW, Category.SIZE,
-              dir_names=("dist", "build", "target", "coverage", "htmlcov", ".eggs", "*.egg-info"),
-              top_level_only=True),
+              dir_names=("dist", "coverage", "htmlcov", ".eggs", "*.egg-info"), top_level_only=True,
+              beside=_JS_PY),
+    Candidate("build-output", "build outputs are produced by the build", Severity.LOW, Category.SIZE,
+              dir_names=("build",), top_level_only=True,
+              beside=(*_JS_PY, "build.gradle", "build.gradle.kts", "CMakeLists.txt")),
+    Candidate("build-output", "build outputs are produced by the build", Severity.LOW, Category.SIZE,
+              dir_names=("target",), top_level_only=True, beside=("Cargo.toml", "pom.xml", "build.sbt")),
     Candidate("logs", "logs and editor files", Severity.LOW, Category.SIZE,
               dir_names=(".idea", ".vscode"), file_globs=("*.log",)),
+    # Files a build may legitimately read (`.npmrc` with `${NPM_TOKEN}`, `secrets.py`) are left out:
+    # `--fix` must not break a build.
     Candidate("secret", "local secrets must not reach the builder (COPY . would bake them in)",
               Severity.HIGH, Category.SECURITY,
               dir_names=(".ssh", ".aws", ".gnupg"),
               file_globs=(".env", ".env.*", "*.pem", "*.key", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519",
-                          "*.p12", "*.pfx", "*.jks", "*.keystore", ".netrc", ".npmrc", ".pypirc",
-                          "*.tfstate", "credentials.json", "secrets.*"),
+                          "*.p12", "*.pfx", "*.jks", "*.keystore", ".netrc", "*.tfstate", "credentials.json"),
               not_globs=(".env.example", ".env.sample", ".env.template", ".env.dist", "*.pub")),
 )
 
@@ -86,13 +95,16 @@ def _candidate_roots(context: BuildContext) -> list[tuple[Candidate, str, bool]]
     entries = context.entries
     file_set = {e.path for e in entries if e.kind != "dir"}
     found: list[tuple[Candidate, str, bool]] = []
-    claimed: list[str] = []
+    claimed: set[str] = set()
     for entry in entries:
-        if any(entry.path.startswith(c + "/") for c in claimed):
-            continue
-        name = entry.path.rsplit("/", 1)[-1]
+        parts = entry.path.split("/")
+        if any("/".join(parts[:d]) in claimed for d in range(1, len(parts))):
+            continue  # inside a directory already suggested
+        name = parts[-1]
         for candidate in CANDIDATES:
-            if candidate.top_level_only and "/" in entry.path:
+            if candidate.top_level_only and len(parts) > 1:
+                continue
+            if candidate.beside and not any(f in file_set for f in candidate.beside):
                 continue
             if entry.kind == "dir":
                 hit = any(_name_match(entry.path, pat) for pat in candidate.dir_names)
@@ -100,7 +112,7 @@ def _candidate_roots(context: BuildContext) -> list[tuple[Candidate, str, bool]]
                     hit = f"{entry.path}/{candidate.marker}" in file_set
                 if hit:
                     found.append((candidate, entry.path, True))
-                    claimed.append(entry.path)
+                    claimed.add(entry.path)
                     break
             elif any(fnmatch.fnmatchcase(name, g) for g in candidate.file_globs) and not any(
                     fnmatch.fnmatchcase(name, g) for g in candidate.not_globs):
@@ -116,21 +128,27 @@ def _name_match(path: str, pattern: str) -> bool:
 
 
 def _pattern_for(path: str, is_dir: bool, candidate: Candidate) -> str:
-    """A pattern for `path`: top-level paths exactly; nested ones by name (or glob) anywhere."""
-    name = path.rsplit("/", 1)[-1]
+    """A pattern for `path`: top-level paths exactly; nested ones by name (or `*.ext`) anywhere."""
     if candidate.marker:  # virtualenvs have arbitrary names: ignore that very directory
-        return path
-    if not is_dir:
-        for glob in candidate.file_globs:
-            if fnmatch.fnmatchcase(name, glob):
-                name = glob
-                break
-    else:
+        return _escape(path)
+    name = _escape(path.rsplit("/", 1)[-1])
+    if is_dir:
         for pat in candidate.dir_names:
             if _name_match(path, pat):
                 name = pat
                 break
-    return name if "/" not in path and name == path else f"**/{name}"
+    else:
+        # `*.log` generalises; `.env.*` would also hide `.env.example`, so keep the exact name
+        for glob in candidate.file_globs:
+            if glob.startswith("*") and fnmatch.fnmatchcase(name, glob):
+                name = glob
+                break
+    return name if "/" not in path and name == _escape(path) else f"**/{name}"
+
+
+def _escape(literal: str) -> str:
+    """A literal path as a .dockerignore pattern (wildcard characters escaped)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in literal)
 
 
 def suggest(context: BuildContext, refs: ContextRefs) -> list[Suggestion]:
@@ -146,8 +164,7 @@ def suggest(context: BuildContext, refs: ContextRefs) -> list[Suggestion]:
                                              candidate.severity, candidate.category)
     out: list[Suggestion] = []
     for pattern, suggestion in by_pattern.items():
-        probe = PatternMatcher([pattern], context.dialect)
-        hits = [e for e in context.entries if e.kind != "dir" and probe.excluded(e.path)]
+        hits = _newly_excluded(context, pattern)
         if not hits:
             continue
         if any(refs.names(e.path) for e in hits):
@@ -160,6 +177,22 @@ def suggest(context: BuildContext, refs: ContextRefs) -> list[Suggestion]:
         out.append(suggestion)
     out.sort(key=lambda s: (-int(s.severity), -s.bytes, s.pattern))
     return out
+
+
+def _newly_excluded(context: BuildContext, pattern: str) -> list[ContextEntry]:
+    """Sent files that the user's patterns plus `pattern` would no longer send."""
+    alone = PatternMatcher([pattern], context.dialect).patterns[0]
+    combined = context.matcher.with_pattern(pattern)
+    dir_hit: dict[str, bool] = {}
+
+    def touched(path: str) -> bool:  # the new pattern matches `path` or a directory above it
+        parent = path.rpartition("/")[0]
+        if parent and parent not in dir_hit:
+            dir_hit[parent] = touched(parent)
+        return alone.match(path) or (bool(parent) and dir_hit[parent])
+
+    return [e for e in context.entries
+            if e.kind != "dir" and touched(e.path) and not combined.would_send(e.path)]
 
 
 def _protected(path: str, exceptions: list) -> bool:  # type: ignore[type-arg]
@@ -189,12 +222,15 @@ def unreachable(context: BuildContext, refs: ContextRefs) -> list[Unreachable]:
         else:
             lost.append(entry)
     groups: dict[str, Unreachable] = {}
+    reached_prefix: dict[str, bool] = {}
     for entry in lost:
         parts = entry.path.split("/")
         top = entry.path
         for depth in range(1, len(parts)):
             prefix = "/".join(parts[:depth])
-            if prefix not in reached_dirs and not refs.reaches(prefix):
+            if prefix not in reached_prefix:
+                reached_prefix[prefix] = prefix in reached_dirs or refs.reaches(prefix)
+            if not reached_prefix[prefix]:
                 top = prefix
                 break
         group = groups.setdefault(top, Unreachable(top, "dir" if top != entry.path else "file", 0, 0))
@@ -203,12 +239,14 @@ def unreachable(context: BuildContext, refs: ContextRefs) -> list[Unreachable]:
     return sorted(groups.values(), key=lambda u: (-u.bytes, u.path))
 
 
-def findings(suggestions: list[Suggestion], lost: list[Unreachable], ignore_name: str) -> list[Finding]:
+def findings(suggestions: list[Suggestion], lost: list[Unreachable], ignore_file: str) -> list[Finding]:
+    """Suggestions and unreachable files as findings; located at the ignore file a fix edits."""
+    ignore_name = Path(ignore_file).name
     out = [
         Finding(rule_id=f"context.{s.kind}", severity=s.severity, category=s.category,
                 title="build context sends what the build does not need",
                 message=f"{s.files} file(s), {human_bytes(s.bytes)} sent: add `{s.pattern}` to {ignore_name} ({s.reason})",
-                location=Location(path=s.examples[0] if s.examples else None),
+                location=Location(file=ignore_file),
                 estimated_bytes=s.bytes, details={"pattern": s.pattern, "examples": s.examples})
         for s in suggestions
     ]

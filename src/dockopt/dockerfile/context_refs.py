@@ -7,11 +7,10 @@ where the Dockerfile cannot be resolved statically (an unresolved `$VAR` in a so
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
-from dockopt.dockerfile.dockerignore import clean_path
+from dockopt.dockerfile.gopath import clean_path, go_match
 
 
 @dataclass
@@ -39,12 +38,13 @@ class ContextRefs:
         """Does some reference copy or mount `path` (or a directory above it)?"""
         if self.whole_context:
             return True
-        parts = path.split("/")
+        parts: list[str] | None = None
         for source in self.sources:
             if not _has_wildcard(source):
                 if path == source or path.startswith(source + "/"):
                     return True
                 continue
+            parts = parts or path.split("/")
             depth = source.count("/") + 1
             if len(parts) >= depth and _go_match(source, "/".join(parts[:depth])):
                 return True
@@ -100,35 +100,17 @@ def _is_remote(source: str) -> bool:
     return lowered.startswith(("http://", "https://", "git://", "git@", "ssh://"))
 
 
+_WILDCARD = re.compile(r"[*?\[\\]")
+
+
 def _has_wildcard(source: str) -> bool:
-    return any(c in source for c in "*?[\\")
+    return _WILDCARD.search(source) is not None
 
 
 def _go_match(pattern: str, name: str) -> bool:
-    """Go filepath.Match: `*` and `?` never cross `/`; `[^...]` negates; `\\` escapes."""
-    out, i, n = [], 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        i += 1
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "\\" and i < n:
-            out.append(re.escape(pattern[i]))
-            i += 1
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                return False
-            out.append("[" + pattern[i:end] + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(ch))
-    try:
-        return re.fullmatch("".join(out), name) is not None
-    except re.error:
-        return False
+    """COPY/ADD wildcards are Go filepath.Match patterns (a bad one matches nothing)."""
+    matched, error = go_match(pattern, name)
+    return matched and error is None
 
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -157,10 +139,8 @@ Instr = tuple[str, list[tuple[str, str | None]], list[str], dict[str, str]]
 
 def _instructions(text: str) -> list[Instr]:
     """(keyword, flags, COPY/ADD sources, ARG/ENV values in scope) for each instruction."""
-    try:
-        from dockopt.dockerfile.parser import parse  # the shared lossless parser (lint branch)
-    except ImportError:
-        return _minimal_instructions(text)
+    from dockopt.dockerfile.parser import parse
+
     return _parsed_instructions(parse(text))
 
 
@@ -190,65 +170,3 @@ def _record_vars(keyword: str, values: list[str], env: dict[str, str]) -> None:
     # ENV: the parser gives name, value pairs
     for name, value in zip(values[::2], values[1::2]):
         env[name] = value.strip("\"'")
-
-
-# --- Minimal fallback -----------------------------------------------------------------------
-# TODO(merge): delete `_minimal_instructions` once the lint branch's parser
-# (`dockopt.dockerfile.parser`) is on main; `_instructions` then always uses it.
-
-_HEREDOC = re.compile(r"<<-?([\"']?)([A-Za-z0-9_.-]+)\1")
-
-
-def _minimal_instructions(text: str) -> list[Instr]:
-    """Just enough Dockerfile reading for COPY/ADD sources, RUN mounts, ARG/ENV and FROM."""
-    out: list[Instr] = []
-    env: dict[str, str] = {}
-    lines = text.replace("\r\n", "\n").split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i].strip()
-        i += 1
-        if not line or line.startswith("#"):
-            continue
-        logical = line
-        while logical.endswith("\\") and i < len(lines):
-            logical = logical[:-1]
-            nxt = lines[i].strip()
-            i += 1
-            if nxt.startswith("#"):
-                logical += "\\"
-                continue
-            logical += " " + nxt
-        keyword, _, rest = logical.partition(" ")
-        keyword = keyword.upper()
-        for _quote, name in _HEREDOC.findall(rest):
-            while i < len(lines) and lines[i].strip("\t") != name:
-                i += 1
-            i += 1
-        flags: list[tuple[str, str | None]] = []
-        rest = rest.strip()
-        while rest.startswith("--"):
-            word, _, rest = rest.partition(" ")
-            name, sep, value = word[2:].partition("=")
-            flags.append((name.lower(), value if sep else None))
-            rest = rest.strip()
-        if keyword == "FROM":
-            env = {}
-        if keyword in ("ARG", "ENV"):
-            words = rest.split()
-            if keyword == "ENV" and len(words) >= 2 and "=" not in words[0]:
-                env[words[0]] = " ".join(words[1:])
-            else:
-                for item in words:
-                    name, sep, value = item.partition("=")
-                    if keyword == "ENV" or sep:
-                        env[name] = value.strip("\"'")
-        sources: list[str] = []
-        if keyword in ("COPY", "ADD"):
-            try:
-                args = json.loads(rest) if rest.startswith("[") else rest.split()
-            except ValueError:
-                args = rest.split()
-            sources = [a for a in args[:-1] if not re.match(r"\d*<<", a)]
-        out.append((keyword, flags, sources, dict(env)))
-    return out

@@ -31,6 +31,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from dockopt.dockerfile.gopath import clean_path, go_pattern_error
 from dockopt.errors import InputError
 
 
@@ -98,151 +99,6 @@ def _go_scanner_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def clean_path(path: str) -> str:
-    """Go's path/filepath.Clean for `/`-separated paths."""
-    if path == "":
-        return "."
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append("..")
-            continue
-        parts.append(part)
-    cleaned = "/".join(parts)
-    if rooted:
-        return "/" + cleaned
-    return cleaned or "."
-
-
-def go_pattern_error(pattern: str) -> str | None:
-    """Why Docker's syntax check, Go's `filepath.Match(pattern, ".")`, rejects `pattern`, or None.
-
-    A port of Go's Match (as of Go 1.19/1.22): it stops at the first chunk that fails to match
-    ".", so a syntax error after that point goes unnoticed here (it may surface later, when the
-    pattern is used).
-    """
-    name = "."
-    while pattern:
-        star, chunk, pattern = _scan_chunk(pattern)
-        if star and chunk == "":
-            return None
-        rest, ok, err = _match_chunk(chunk, name)
-        if ok and (rest == "" or pattern):
-            name = rest
-            continue
-        if err:
-            return err
-        if star:
-            advanced = False
-            for i in range(len(name)):
-                if name[i] == "/":
-                    break
-                rest, ok, err = _match_chunk(chunk, name[i + 1:])
-                if ok:
-                    if not pattern and rest:
-                        continue
-                    name, advanced = rest, True
-                    break
-                if err:
-                    return err
-            if advanced:
-                continue
-        return None
-    return None
-
-
-def _scan_chunk(pattern: str) -> tuple[bool, str, str]:
-    star = False
-    while pattern.startswith("*"):
-        pattern, star = pattern[1:], True
-    in_range, i = False, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            if i + 1 < len(pattern):
-                i += 1
-        elif ch == "[":
-            in_range = True
-        elif ch == "]":
-            in_range = False
-        elif ch == "*" and not in_range:
-            break
-        i += 1
-    return star, pattern[:i], pattern[i:]
-
-
-def _match_chunk(chunk: str, s: str) -> tuple[str, bool, str | None]:
-    failed = False  # after a mismatch the chunk is still checked for syntax
-    while chunk:
-        if not failed and not s:
-            failed = True
-        ch = chunk[0]
-        if ch == "[":
-            r = ""
-            if not failed:
-                r, s = s[0], s[1:]
-            chunk = chunk[1:]
-            negated = chunk.startswith("^")
-            if negated:
-                chunk = chunk[1:]
-            matched, ranges = False, 0
-            while True:
-                if chunk.startswith("]") and ranges > 0:
-                    chunk = chunk[1:]
-                    break
-                lo, chunk, err = _get_esc(chunk)
-                if err:
-                    return "", False, err
-                hi = lo
-                if chunk[0] == "-":
-                    hi, chunk, err = _get_esc(chunk[1:])
-                    if err:
-                        return "", False, err
-                if r and lo <= r <= hi:
-                    matched = True
-                ranges += 1
-            if matched == negated:
-                failed = True
-        elif ch == "?":
-            if not failed:
-                if s[0] == "/":
-                    failed = True
-                s = s[1:]
-            chunk = chunk[1:]
-        else:
-            if ch == "\\":
-                chunk = chunk[1:]
-                if not chunk:
-                    return "", False, "trailing backslash"
-            if not failed:
-                if chunk[0] != s[0]:
-                    failed = True
-                s = s[1:]
-            chunk = chunk[1:]
-    if failed:
-        return "", False, None
-    return s, True, None
-
-
-def _get_esc(chunk: str) -> tuple[str, str, str | None]:
-    if not chunk or chunk[0] in "-]":
-        return "", chunk, "malformed character class"
-    if chunk[0] == "\\":
-        chunk = chunk[1:]
-        if not chunk:
-            return "", chunk, "malformed character class"
-    r, rest = chunk[0], chunk[1:]
-    if not rest:
-        return r, rest, "unterminated character class"
-    return r, rest, None
 
 
 # Go RE2 escapes that mean the same thing in Python's `re` (with re.ASCII).
@@ -370,9 +226,10 @@ class PatternMatcher:
     def __init__(self, lines: list[tuple[int, str]] | list[str], dialect: Dialect | str = DEFAULT_DIALECT,
                  source: str = ".dockerignore") -> None:
         self.dialect = DIALECTS[dialect] if isinstance(dialect, str) else dialect
+        self.source = source
+        self.lines: list[tuple[int, str]] = [item if isinstance(item, tuple) else (0, item) for item in lines]
         self.patterns: list[Pattern] = []
-        for item in lines:
-            number, raw = item if isinstance(item, tuple) else (0, item)
+        for number, raw in self.lines:
             raw = raw.strip(" \t\r\n\v\f")
             if not raw:
                 continue
@@ -438,6 +295,22 @@ class PatternMatcher:
         for depth in range(1, len(parts) + 1):
             result, info = self.match("/".join(parts[:depth]), info)
         return result
+
+    def would_send(self, path: str) -> bool:
+        """Whether the walk reaches `path` and keeps it (no pruned directory above it)."""
+        info: MatchInfo | None = None
+        parts = path.split("/")
+        excluded = False
+        for depth in range(1, len(parts) + 1):
+            current = "/".join(parts[:depth])
+            excluded, info = self.match(current, info)
+            if excluded and depth < len(parts) and not self.walk_into_excluded(current):
+                return False
+        return not excluded
+
+    def with_pattern(self, pattern: str) -> "PatternMatcher":
+        """This matcher with one more pattern appended (as `--fix` would append it)."""
+        return PatternMatcher([*self.lines, (0, pattern)], self.dialect, self.source)
 
     def walk_into_excluded(self, directory: str) -> bool:
         """Does the walk still descend into an excluded directory (an exception might apply below)?"""
