@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from engine_objects import RUN_LABEL, EngineObjects, busybox_layer, layer_tar, random_layer, rfc3339
+from engine_objects import EngineObjects, busybox_layer, layer_tar, random_layer, rfc3339
 
 pytestmark = pytest.mark.engine
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from dockopt.engine.buildcache import cache_held_layers
 from dockopt.engine.filters import Filters, LabelFilter, RepositoryPattern, split_repo_tag
-from dockopt.engine.sharing import held_layers
-from dockopt.engine.usage import EngineUsage, ImageInfo, short_id
+
+from dockopt.engine.usage import EngineUsage, ImageInfo
 from dockopt.errors import InputError
 
 KINDS = ("container", "image", "volume", "build-cache")
@@ -343,4 +343,3 @@ def _build_cache_entries(usage: EngineUsage, filters: Filters, notes: list[str],
     return entries
 
 
-__all__ = ["Protection", "Selection", "PlanEntry", "KeptEntry", "PrunePlan", "make_plan", "short_id", "held_layers"]
