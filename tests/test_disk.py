@@ -108,3 +108,25 @@ def test_disk_table_lists_what_prunes_free(objs, dockopt):
     assert objs.repo("table") in out.stdout
     for heading in ("TYPE", "Images", "Repositories", "What each prune would free", "dockopt prune --images"):
         assert heading in out.stdout
+
+
+def test_every_image_on_the_engine_agrees_with_the_engines_accounting(docker_client):
+    """Over whatever the shared engine holds (classic, BuildKit, imported, loaded images): the
+    distinct layers add up to the engine's LayersSize, and every image's shared bytes are the
+    engine's SharedSize. Other test runs change the engine meanwhile, so a mismatch is retried."""
+    from dockopt.engine.sharing import image_sharing
+    from dockopt.engine.usage import collect_usage
+
+    for attempt in range(5):
+        usage = collect_usage(docker_client)
+        sharing = image_sharing(usage)
+        engine = {i["Id"]: i for i in docker_client.api.df()["Images"]}
+        same_images = set(engine) == set(usage.images)
+        if same_images and sum(usage.layer_sizes.values()) == usage.totals.layers_size:
+            break
+    assert same_images, "the engine kept changing"
+    assert sum(usage.layer_sizes.values()) == usage.totals.layers_size
+    assert usage.images, "no images at all"
+    for image_id, image in usage.images.items():
+        assert sum(image.layer_sizes) == image.size
+        assert sharing[image_id].shared == engine[image_id]["SharedSize"], image.name
