@@ -346,3 +346,20 @@ def test_unreachable_engine_is_one_line(dockopt, tmp_path):
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("dockopt: error: cannot reach the Docker engine")
         assert out.stdout == ""
+
+
+def test_bad_input_is_one_line(dockopt, tmp_path):
+    config = tmp_path / ".dockopt.yaml"
+    config.write_text("prune:\n  protect:\n    labels: keep\n")
+    cases = [
+        (["prune", "--images", "--config", str(config)], "config prune.protect.labels must be a list"),
+        (["prune", "--repository", "app[", "--images"], "bad repository pattern"),
+        (["prune", "--until", "1h", "--filter", "until=2h"], "more than one until value"),
+        (["prune", "--filter", "label="], "a label key is required"),
+    ]
+    for args, message in cases:
+        out = dockopt(*args)
+        assert out.returncode == 2, args
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (args, out.stderr)
+        assert out.stdout == ""
