@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from dockopt.engine.usage import engine_df
 from engine_objects import EngineObjects, random_layer
 
 pytestmark = pytest.mark.engine
@@ -77,7 +78,7 @@ def test_shared_and_unique_agree_with_the_engine(objs, docker_client, dockopt):
     assert not mine[c]["in_use"]
 
     # Byte for byte the engine's SharedSize (df endpoint) ...
-    engine = {i["Id"]: i for i in client.api.df()["Images"]}
+    engine = {i["Id"]: i for i in engine_df(client)["Images"]}
     for image_id, info in mine.items():
         assert info["shared"] == engine[image_id]["SharedSize"]
         assert info["unique"] == engine[image_id]["Size"] - engine[image_id]["SharedSize"]
@@ -120,7 +121,7 @@ def test_every_image_on_the_engine_agrees_with_the_engines_accounting(docker_cli
     for attempt in range(5):
         usage = collect_usage(docker_client)
         sharing = image_sharing(usage)
-        engine = {i["Id"]: i for i in docker_client.api.df()["Images"]}
+        engine = {i["Id"]: i for i in engine_df(docker_client)["Images"]}
         same_images = set(engine) == set(usage.images)
         if same_images and sum(usage.layer_sizes.values()) == usage.totals.layers_size:
             break

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dockopt.engine.usage import engine_df
 from engine_objects import EngineObjects, busybox_layer, layer_tar, random_layer, rfc3339
 
 pytestmark = pytest.mark.engine
@@ -64,9 +65,9 @@ def test_predicted_bytes_equal_freed_bytes(objs, docker_client, dockopt, tmp_pat
     config = tmp_path / ".dockopt.yaml"
     config.write_text("prune:\n  protect:\n    labels: [keep=yes]\n")
 
-    engine_df = {i["Id"]: i for i in client.api.df()["Images"]}
-    assert engine_df[t1]["SharedSize"] == engine_df[t1]["Size"]  # the engine: nothing unique
-    assert engine_df[t2]["SharedSize"] == engine_df[t2]["Size"]
+    engine_images = {i["Id"]: i for i in engine_df(client)["Images"]}
+    assert engine_images[t1]["SharedSize"] == engine_images[t1]["Size"]  # the engine: nothing unique
+    assert engine_images[t2]["SharedSize"] == engine_images[t2]["Size"]
 
     expected = {a, c, t1, t2}
     # Exact bytes from the engine's DiffSizes: the top layers of a, c and the twins' shared top;
@@ -143,11 +144,11 @@ def test_buildkit_layers_are_freed_with_their_build_cache(build_image, docker_cl
     assert {o["id"] for o in plan["objects"] if o["kind"] == "build-cache"} == set(entry["build_cache_records"])
     assert plan["predicted_bytes"] == buildkit_bytes
     with _engine_lock():
-        before_cache = {r["ID"] for r in client.api.df()["BuildCache"]}
+        before_cache = {r["ID"] for r in engine_df(client)["BuildCache"]}
         others_before = other_images(client, {image_id})
         done = prune_json(dockopt, *args, "--yes")
         others_after = other_images(client, {image_id})
-        after_cache = {r["ID"] for r in client.api.df()["BuildCache"]}
+        after_cache = {r["ID"] for r in engine_df(client)["BuildCache"]}
     result = done["result"]
     assert result["skipped"] == 0
     assert result["freed_bytes"] == buildkit_bytes  # BuildKit's SpaceReclaimed for the two records
@@ -283,8 +284,8 @@ def test_containers_and_volumes(objs, docker_client, dockopt):
     # --until: our containers are seconds old.
     assert names(prune_json(dockopt, "--containers", "--until", "1h", "--filter", objs.run_filter), "container") == set()
 
-    sizes = {c["Id"]: c.get("SizeRw", 0) for c in client.api.df()["Containers"] if c["Id"] in (holder, scribbler)}
-    volume_size = next(v["UsageData"]["Size"] for v in client.api.df()["Volumes"] if v["Name"] == free_volume)
+    sizes = {c["Id"]: c.get("SizeRw", 0) for c in engine_df(client)["Containers"] if c["Id"] in (holder, scribbler)}
+    volume_size = next(v["UsageData"]["Size"] for v in engine_df(client)["Volumes"] if v["Name"] == free_volume)
     assert sizes[scribbler] >= 200 * 1024 and volume_size >= 300 * 1024
 
     done = prune_json(dockopt, "--containers", "--filter", objs.run_filter, "--yes")

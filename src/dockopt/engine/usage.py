@@ -156,11 +156,20 @@ def _labels(value: Any) -> dict[str, str]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def engine_df(client: Any) -> dict[str, Any]:
-    try:
-        return client.api.df()
-    except Exception as exc:
-        raise EngineError(f"the engine refused the disk-usage request: {first_line(exc)}") from None
+def engine_df(client: Any, patience_s: float = 300.0) -> dict[str, Any]:
+    """The df endpoint. dockerd 20.10 answers "a disk usage operation is already running" while
+    another client's df is in progress (it runs one at a time), so that answer is waited out."""
+    deadline = time.monotonic() + patience_s
+    pause = 0.1
+    while True:
+        try:
+            return client.api.df()
+        except Exception as exc:
+            busy = "already running" in first_line(exc)
+            if not busy or time.monotonic() > deadline:
+                raise EngineError(f"the engine refused the disk-usage request: {first_line(exc)}") from None
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
 
 
 def totals_from_df(df: dict[str, Any]) -> EngineTotals:
