@@ -131,3 +131,19 @@ def test_every_image_on_the_engine_agrees_with_the_engines_accounting(docker_cli
     for image_id, image in usage.images.items():
         assert sum(image.layer_sizes) == image.size
         assert sharing[image_id].shared == engine[image_id]["SharedSize"], image.name
+
+
+def test_engine_reclaimable_is_what_docker_system_df_prints(docker_client, dockopt):
+    """`summary.images.engine_reclaimable` reproduces the CLI's RECLAIMABLE for images (LayersSize
+    minus the unique bytes of images in use), kept beside dockopt's exact figure."""
+    for attempt in range(5):
+        out = dockopt("disk", "--format", "json")
+        assert out.returncode == 0, out.stderr
+        summary = json.loads(out.stdout)["summary"]["images"]
+        cli = subprocess.run(["/usr/bin/docker", "system", "df"], capture_output=True, text=True, env=os.environ)
+        row = next(line for line in cli.stdout.splitlines() if line.startswith("Images"))
+        printed = re.split(r"\s{2,}", row.strip())[4].split(" ")[0]
+        again = json.loads(dockopt("disk", "--format", "json").stdout)["summary"]["images"]
+        if again == summary:  # nothing changed on the shared engine meanwhile
+            break
+    assert printed == go_human_size(summary["engine_reclaimable"])
