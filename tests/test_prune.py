@@ -184,7 +184,7 @@ def test_image_used_by_stopped_container_survives(objs, docker_client, dockopt):
     assert "used only by containers this plan removes" in entry["reason"]
 
 
-def test_keep_last_and_repository_select_exactly(objs, dockopt):
+def test_keep_last_and_repository_select_exactly(objs, dockopt, tmp_path):
     app = {f"v{m}": objs.image([random_layer(5_000)], [objs.repo("app") + f":v{m}"], created=rfc3339(2020, m))
            for m in range(1, 5)}
     other = {f"o{m}": objs.image([random_layer(5_000)], [objs.repo("other") + f":o{m}"], created=rfc3339(2020, m))
@@ -209,6 +209,13 @@ def test_keep_last_and_repository_select_exactly(objs, dockopt):
     # --dangling alone: only the untagged image.
     report = prune_json(dockopt, "--dangling", "--filter", objs.run_filter)
     assert names(report) == {dangling}
+    # A repository protected in the config file is never selected, whatever the flags say.
+    config = tmp_path / ".dockopt.yaml"
+    config.write_text(f"prune:\n  protect:\n    repositories: ['{objs.repo('oth*')}']\n")
+    report = prune_json(dockopt, "--images", "--filter", objs.run_filter, config=config)
+    assert names(report) == {app["v1"], app["v2"], app["v3"], app["v4"], dangling}
+    kept = {k["id"]: k["reason"] for k in report["kept"]}
+    assert kept[other["o1"]] == kept[other["o2"]] == f"protected by repository pattern {objs.repo('oth*')} (config)"
 
 
 def test_until_accepts_dockers_forms(objs, dockopt):
