@@ -64,6 +64,10 @@ def test_shared_and_unique_agree_with_the_engine(objs, docker_client, dockopt):
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["schema_version"] == 1
+    import jsonschema
+    from pathlib import Path
+    schema = Path(__file__).resolve().parent.parent / "src/dockopt/engine/schemas/disk.schema.json"
+    jsonschema.validate(report, json.loads(schema.read_text()))
     mine = {i["id"]: i for i in report["images"] if i["id"] in objs.images}
     assert set(mine) == {a, c, t1, t2, lonely}
 

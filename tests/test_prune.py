@@ -28,12 +28,21 @@ def objs(docker_client):
     made.cleanup()
 
 
+PRUNE_SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "src/dockopt/engine/schemas/prune.schema.json")
+                          .read_text())
+
+
 def prune_json(dockopt, *args, config: Path | None = None):
+    """Run `dockopt prune ... --format json`; the output must follow the published schema."""
+    import jsonschema
+
     extra = ["--config", str(config)] if config else []
     out = dockopt("prune", *args, "--format", "json", *extra)
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
-    return json.loads(out.stdout)
+    report = json.loads(out.stdout)
+    jsonschema.validate(report, PRUNE_SCHEMA)
+    return report
 
 
 def diff_sizes(client, image_id: str) -> list[int]:

@@ -13,7 +13,6 @@ from typing import Any
 
 from dockopt.engine.buildcache import cache_held_layers
 from dockopt.engine.filters import Filters, LabelFilter, RepositoryPattern, split_repo_tag
-
 from dockopt.engine.usage import EngineUsage, ImageInfo
 from dockopt.errors import InputError
 
