@@ -302,7 +302,9 @@ def collect_usage(client: Any) -> EngineUsage:
         if info.sizes_exact:
             for chain_id, size in zip(info.chain, info.layer_sizes):
                 layer_sizes.setdefault(chain_id, size)
-    for info in images.values():
+    # Shorter chains first, so an inexact image that is a prefix of another one places its bytes
+    # before the longer one counts what is left.
+    for info in sorted(images.values(), key=lambda i: (len(i.chain), i.id)):
         if not info.sizes_exact:
             _fill_inexact(info, layer_sizes)
             for chain_id, size in zip(info.chain, info.layer_sizes):
