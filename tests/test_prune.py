@@ -361,6 +361,27 @@ def test_container_created_between_plan_and_execution_skips(objs, docker_client)
     assert objs.existing_images() == {single, double}
 
 
+def test_container_started_between_plan_and_execution_skips(objs, docker_client):
+    from dockopt.engine.execute import execute_plan
+    from dockopt.engine.filters import parse_filters
+    from dockopt.engine.plan import Selection, make_plan
+    from dockopt.engine.usage import collect_usage
+
+    runnable = objs.image([busybox_layer(), layer_tar({"run-id": objs.run.encode()})], [objs.repo("start") + ":1"])
+    sleeper = objs.container(runnable, cmd=["/bin/busybox", "sleep", "60"])
+    idle = objs.container(runnable)
+    usage = collect_usage(docker_client)
+    plan = make_plan(usage, Selection(containers=True, filters=parse_filters([objs.run_filter], None)))
+    assert plan.ids("container") == {sleeper, idle}
+
+    docker_client.api.start(sleeper)  # meanwhile, someone starts one of them
+    result = execute_plan(docker_client, usage, plan)
+    by_id = {o.entry.id: o for o in result.outcomes}
+    assert by_id[idle].removed
+    assert not by_id[sleeper].removed and "engine refused" in by_id[sleeper].message
+    assert objs.existing_containers() == {sleeper}
+
+
 def test_unreachable_engine_is_one_line(dockopt, tmp_path):
     for command in (["disk"], ["prune", "--images"]):
         out = dockopt(*command, env={"DOCKER_HOST": f"unix://{tmp_path}/no.sock"})
