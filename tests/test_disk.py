@@ -153,3 +153,18 @@ def test_engine_reclaimable_is_what_docker_system_df_prints(docker_client, docko
         if again == summary:  # nothing changed on the shared engine meanwhile
             break
     assert printed == go_human_size(summary["engine_reclaimable"])
+
+
+def test_plan_bytes_agree_with_set_accounting(docker_client):
+    """The plan's step-by-step figures (layer holder counts) against a set computation of the
+    same removals (layers of removed images held by nothing that stays), on the whole engine."""
+    from dockopt.engine.plan import Selection, make_plan
+    from dockopt.engine.sharing import bytes_freed
+    from dockopt.engine.usage import collect_usage
+
+    usage = collect_usage(docker_client)
+    for selection in (Selection(images=True), Selection(dangling=True), Selection(containers=True, images=True)):
+        plan = make_plan(usage, selection)
+        images = plan.ids("image")
+        stepwise = sum(e.bytes + e.detail.get("stays_in_build_cache", 0) for e in plan.entries if e.kind == "image")
+        assert stepwise == bytes_freed(usage, images, plan.ids("container"))
