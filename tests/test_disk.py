@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from dockopt.engine.usage import engine_df
 from tests.engine_objects import EngineObjects, random_layer
 
 pytestmark = pytest.mark.engine
@@ -63,6 +64,10 @@ def test_shared_and_unique_agree_with_the_engine(objs, docker_client, dockopt):
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["schema_version"] == 1
+    import jsonschema
+    from pathlib import Path
+    schema = Path(__file__).resolve().parent.parent / "src/dockopt/engine/schemas/disk.schema.json"
+    jsonschema.validate(report, json.loads(schema.read_text()))
     mine = {i["id"]: i for i in report["images"] if i["id"] in objs.images}
     assert set(mine) == {a, c, t1, t2, lonely}
 
@@ -77,7 +82,7 @@ def test_shared_and_unique_agree_with_the_engine(objs, docker_client, dockopt):
     assert not mine[c]["in_use"]
 
     # Byte for byte the engine's SharedSize (df endpoint) ...
-    engine = {i["Id"]: i for i in client.api.df()["Images"]}
+    engine = {i["Id"]: i for i in engine_df(client)["Images"]}
     for image_id, info in mine.items():
         assert info["shared"] == engine[image_id]["SharedSize"]
         assert info["unique"] == engine[image_id]["Size"] - engine[image_id]["SharedSize"]
@@ -108,3 +113,58 @@ def test_disk_table_lists_what_prunes_free(objs, dockopt):
     assert objs.repo("table") in out.stdout
     for heading in ("TYPE", "Images", "Repositories", "What each prune would free", "dockopt prune --images"):
         assert heading in out.stdout
+
+
+def test_every_image_on_the_engine_agrees_with_the_engines_accounting(docker_client):
+    """Over whatever the shared engine holds (classic, BuildKit, imported, loaded images): the
+    distinct layers add up to the engine's LayersSize, and every image's shared bytes are the
+    engine's SharedSize. Other test runs change the engine meanwhile, so a mismatch is retried."""
+    from dockopt.engine.sharing import image_sharing
+    from dockopt.engine.usage import collect_usage
+
+    for attempt in range(5):
+        usage = collect_usage(docker_client)
+        sharing = image_sharing(usage)
+        engine = {i["Id"]: i for i in engine_df(docker_client)["Images"]}
+        same_images = set(engine) == set(usage.images)
+        if same_images and sum(usage.layer_sizes.values()) == usage.totals.layers_size:
+            break
+    assert same_images, "the engine kept changing"
+    assert sum(usage.layer_sizes.values()) == usage.totals.layers_size
+    assert usage.images, "no images at all"
+    for image_id, image in usage.images.items():
+        assert sum(image.layer_sizes) == image.size
+        if image.sizes_exact:  # an image whose history cannot be matched to its layers is flagged
+            assert sharing[image_id].shared == engine[image_id]["SharedSize"], image.name
+    assert sum(1 for i in usage.images.values() if i.sizes_exact) >= len(usage.images) * 0.9
+
+
+def test_engine_reclaimable_is_what_docker_system_df_prints(docker_client, dockopt):
+    """`summary.images.engine_reclaimable` reproduces the CLI's RECLAIMABLE for images (LayersSize
+    minus the unique bytes of images in use), kept beside dockopt's exact figure."""
+    for attempt in range(5):
+        out = dockopt("disk", "--format", "json")
+        assert out.returncode == 0, out.stderr
+        summary = json.loads(out.stdout)["summary"]["images"]
+        cli = subprocess.run(["/usr/bin/docker", "system", "df"], capture_output=True, text=True, env=os.environ)
+        row = next(line for line in cli.stdout.splitlines() if line.startswith("Images"))
+        printed = re.split(r"\s{2,}", row.strip())[4].split(" ")[0]
+        again = json.loads(dockopt("disk", "--format", "json").stdout)["summary"]["images"]
+        if again == summary:  # nothing changed on the shared engine meanwhile
+            break
+    assert printed == go_human_size(summary["engine_reclaimable"])
+
+
+def test_plan_bytes_agree_with_set_accounting(docker_client):
+    """The plan's step-by-step figures (layer holder counts) against a set computation of the
+    same removals (layers of removed images held by nothing that stays), on the whole engine."""
+    from dockopt.engine.plan import Selection, make_plan
+    from dockopt.engine.sharing import bytes_freed
+    from dockopt.engine.usage import collect_usage
+
+    usage = collect_usage(docker_client)
+    for selection in (Selection(images=True), Selection(dangling=True), Selection(containers=True, images=True)):
+        plan = make_plan(usage, selection)
+        images = plan.ids("image")
+        stepwise = sum(e.bytes + e.detail.get("stays_in_build_cache", 0) for e in plan.entries if e.kind == "image")
+        assert stepwise == bytes_freed(usage, images, plan.ids("container"))

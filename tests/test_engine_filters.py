@@ -97,3 +97,28 @@ def test_layer_sizes_from_history():
     assert layer_sizes_from_history(history, 2, 600) == ([100, 500], True)
     # Not explainable: the engine's total lands on the top layer, flagged inexact.
     assert layer_sizes_from_history(history, 4, 600) == ([0, 0, 0, 600], False)
+
+
+def test_classic_builder_step_images_resolve_ambiguous_history():
+    from dockopt.engine.usage import layer_history
+    # Newest first. Two zero-sized RUN entries, only one of which made a layer: the step images
+    # (one per classic-builder step) say which, by their layer counts.
+    history = [{"Id": "sha256:top", "Size": 0, "CreatedBy": "/bin/sh -c #(nop)  LABEL x=1"},
+               {"Id": "sha256:s3", "Size": 0, "CreatedBy": "|1 A=1 /bin/sh -c true"},
+               {"Id": "sha256:s2", "Size": 0, "CreatedBy": "|1 A=1 /bin/sh -c rm -f /nothing"},
+               {"Id": "sha256:s1", "Size": 70, "CreatedBy": "|1 A=1 /bin/sh -c make"},
+               {"Id": "sha256:base", "Size": 30, "CreatedBy": ""}]
+    counts = {"sha256:base": 1, "sha256:s1": 2, "sha256:s2": 3, "sha256:s3": 3, "sha256:top": 3}
+    sizes, made_by, exact = layer_history(history, 3, 100, counts.get)
+    assert exact and sizes == [30, 70, 0]
+    assert made_by[2]["Id"] == "sha256:s2"
+    # Without the step images the history is ambiguous and reported as such.
+    assert layer_history(history, 3, 100)[2] is False
+
+
+def test_inexact_images_take_shared_layer_sizes_from_exact_ones():
+    from dockopt.engine.usage import ImageInfo, _fill_inexact
+    image = ImageInfo(id="x", tags=[], digests=[], created_ns=0, labels={}, size=1000, engine_shared_size=-1,
+                      chain=["c1", "c2", "c3"], layer_sizes=[0, 0, 1000], sizes_exact=False)
+    _fill_inexact(image, {"c1": 600})
+    assert image.layer_sizes == [600, 0, 400]

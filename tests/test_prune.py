@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine_objects import RUN_LABEL, EngineObjects, busybox_layer, layer_tar, random_layer, rfc3339
+from dockopt.engine.usage import engine_df
+from tests.engine_objects import EngineObjects, busybox_layer, layer_tar, random_layer, rfc3339
 
 pytestmark = pytest.mark.engine
 
@@ -27,12 +28,21 @@ def objs(docker_client):
     made.cleanup()
 
 
+PRUNE_SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "src/dockopt/engine/schemas/prune.schema.json")
+                          .read_text())
+
+
 def prune_json(dockopt, *args, config: Path | None = None):
+    """Run `dockopt prune ... --format json`; the output must follow the published schema."""
+    import jsonschema
+
     extra = ["--config", str(config)] if config else []
     out = dockopt("prune", *args, "--format", "json", *extra)
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
-    return json.loads(out.stdout)
+    report = json.loads(out.stdout)
+    jsonschema.validate(report, PRUNE_SCHEMA)
+    return report
 
 
 def diff_sizes(client, image_id: str) -> list[int]:
@@ -64,9 +74,9 @@ def test_predicted_bytes_equal_freed_bytes(objs, docker_client, dockopt, tmp_pat
     config = tmp_path / ".dockopt.yaml"
     config.write_text("prune:\n  protect:\n    labels: [keep=yes]\n")
 
-    engine_df = {i["Id"]: i for i in client.api.df()["Images"]}
-    assert engine_df[t1]["SharedSize"] == engine_df[t1]["Size"]  # the engine: nothing unique
-    assert engine_df[t2]["SharedSize"] == engine_df[t2]["Size"]
+    engine_images = {i["Id"]: i for i in engine_df(client)["Images"]}
+    assert engine_images[t1]["SharedSize"] == engine_images[t1]["Size"]  # the engine: nothing unique
+    assert engine_images[t2]["SharedSize"] == engine_images[t2]["Size"]
 
     expected = {a, c, t1, t2}
     # Exact bytes from the engine's DiffSizes: the top layers of a, c and the twins' shared top;
@@ -137,17 +147,22 @@ def test_buildkit_layers_are_freed_with_their_build_cache(build_image, docker_cl
     assert len(entry["build_cache_records"]) == 2
     assert any("--build-cache" in note for note in plan["notes"])
 
+    # Build cache alone (a dry run over the whole engine): records shared with an image that stays
+    # free nothing, so they are not selected.
+    cache_only = prune_json(dockopt, "--build-cache")
+    assert not set(entry["build_cache_records"]) & {o["id"] for o in cache_only["objects"]}
+
     # With --build-cache, the image and exactly its two records go, freeing the layers' bytes.
     args = ["--repository", tag, "--build-cache", "--filter", "label=dockopt.test=1"]
     plan = prune_json(dockopt, *args)
     assert {o["id"] for o in plan["objects"] if o["kind"] == "build-cache"} == set(entry["build_cache_records"])
     assert plan["predicted_bytes"] == buildkit_bytes
     with _engine_lock():
-        before_cache = {r["ID"] for r in client.api.df()["BuildCache"]}
+        before_cache = {r["ID"] for r in engine_df(client)["BuildCache"]}
         others_before = other_images(client, {image_id})
         done = prune_json(dockopt, *args, "--yes")
         others_after = other_images(client, {image_id})
-        after_cache = {r["ID"] for r in client.api.df()["BuildCache"]}
+        after_cache = {r["ID"] for r in engine_df(client)["BuildCache"]}
     result = done["result"]
     assert result["skipped"] == 0
     assert result["freed_bytes"] == buildkit_bytes  # BuildKit's SpaceReclaimed for the two records
@@ -178,7 +193,7 @@ def test_image_used_by_stopped_container_survives(objs, docker_client, dockopt):
     assert "used only by containers this plan removes" in entry["reason"]
 
 
-def test_keep_last_and_repository_select_exactly(objs, dockopt):
+def test_keep_last_and_repository_select_exactly(objs, dockopt, tmp_path):
     app = {f"v{m}": objs.image([random_layer(5_000)], [objs.repo("app") + f":v{m}"], created=rfc3339(2020, m))
            for m in range(1, 5)}
     other = {f"o{m}": objs.image([random_layer(5_000)], [objs.repo("other") + f":o{m}"], created=rfc3339(2020, m))
@@ -203,6 +218,13 @@ def test_keep_last_and_repository_select_exactly(objs, dockopt):
     # --dangling alone: only the untagged image.
     report = prune_json(dockopt, "--dangling", "--filter", objs.run_filter)
     assert names(report) == {dangling}
+    # A repository protected in the config file is never selected, whatever the flags say.
+    config = tmp_path / ".dockopt.yaml"
+    config.write_text(f"prune:\n  protect:\n    repositories: ['{objs.repo('oth*')}']\n")
+    report = prune_json(dockopt, "--images", "--filter", objs.run_filter, config=config)
+    assert names(report) == {app["v1"], app["v2"], app["v3"], app["v4"], dangling}
+    kept = {k["id"]: k["reason"] for k in report["kept"]}
+    assert kept[other["o1"]] == kept[other["o2"]] == f"protected by repository pattern {objs.repo('oth*')} (config)"
 
 
 def test_until_accepts_dockers_forms(objs, dockopt):
@@ -283,8 +305,8 @@ def test_containers_and_volumes(objs, docker_client, dockopt):
     # --until: our containers are seconds old.
     assert names(prune_json(dockopt, "--containers", "--until", "1h", "--filter", objs.run_filter), "container") == set()
 
-    sizes = {c["Id"]: c.get("SizeRw", 0) for c in client.api.df()["Containers"] if c["Id"] in (holder, scribbler)}
-    volume_size = next(v["UsageData"]["Size"] for v in client.api.df()["Volumes"] if v["Name"] == free_volume)
+    sizes = {c["Id"]: c.get("SizeRw", 0) for c in engine_df(client)["Containers"] if c["Id"] in (holder, scribbler)}
+    volume_size = next(v["UsageData"]["Size"] for v in engine_df(client)["Volumes"] if v["Name"] == free_volume)
     assert sizes[scribbler] >= 200 * 1024 and volume_size >= 300 * 1024
 
     done = prune_json(dockopt, "--containers", "--filter", objs.run_filter, "--yes")
@@ -339,10 +361,48 @@ def test_container_created_between_plan_and_execution_skips(objs, docker_client)
     assert objs.existing_images() == {single, double}
 
 
+def test_container_started_between_plan_and_execution_skips(objs, docker_client):
+    from dockopt.engine.execute import execute_plan
+    from dockopt.engine.filters import parse_filters
+    from dockopt.engine.plan import Selection, make_plan
+    from dockopt.engine.usage import collect_usage
+
+    runnable = objs.image([busybox_layer(), layer_tar({"run-id": objs.run.encode()})], [objs.repo("start") + ":1"])
+    sleeper = objs.container(runnable, cmd=["/bin/busybox", "sleep", "60"])
+    idle = objs.container(runnable)
+    usage = collect_usage(docker_client)
+    plan = make_plan(usage, Selection(containers=True, filters=parse_filters([objs.run_filter], None)))
+    assert plan.ids("container") == {sleeper, idle}
+
+    docker_client.api.start(sleeper)  # meanwhile, someone starts one of them
+    result = execute_plan(docker_client, usage, plan)
+    by_id = {o.entry.id: o for o in result.outcomes}
+    assert by_id[idle].removed
+    assert not by_id[sleeper].removed and "engine refused" in by_id[sleeper].message
+    assert objs.existing_containers() == {sleeper}
+
+
 def test_unreachable_engine_is_one_line(dockopt, tmp_path):
     for command in (["disk"], ["prune", "--images"]):
         out = dockopt(*command, env={"DOCKER_HOST": f"unix://{tmp_path}/no.sock"})
         assert out.returncode == 2
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("dockopt: error: cannot reach the Docker engine")
+        assert out.stdout == ""
+
+
+def test_bad_input_is_one_line(dockopt, tmp_path):
+    config = tmp_path / ".dockopt.yaml"
+    config.write_text("prune:\n  protect:\n    labels: keep\n")
+    cases = [
+        (["prune", "--images", "--config", str(config)], "config prune.protect.labels must be a list"),
+        (["prune", "--repository", "app[", "--images"], "bad repository pattern"),
+        (["prune", "--until", "1h", "--filter", "until=2h"], "more than one until value"),
+        (["prune", "--filter", "label="], "a label key is required"),
+    ]
+    for args, message in cases:
+        out = dockopt(*args)
+        assert out.returncode == 2, args
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (args, out.stderr)
         assert out.stdout == ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockopt.engine.plan import PrunePlan, Selection, make_plan
+from dockopt.engine.plan import Protection, PrunePlan, Selection, make_plan
 from dockopt.engine.sharing import image_sharing, repository_totals
 from dockopt.engine.usage import EngineUsage
 
@@ -31,9 +31,11 @@ def engine_reclaimable_images(usage: EngineUsage) -> int:
     return usage.totals.layers_size - used
 
 
-def disk_report(usage: EngineUsage) -> dict[str, Any]:
+def disk_report(usage: EngineUsage, protection: Protection = Protection()) -> dict[str, Any]:
+    """The whole report; the prune estimates honour the config's protections, as `prune` does."""
     sharing = image_sharing(usage)
-    plans: dict[str, PrunePlan] = {name: make_plan(usage, sel) for name, (sel, _) in STANDARD_PLANS.items()}
+    plans: dict[str, PrunePlan] = {name: make_plan(usage, sel, protection)
+                                   for name, (sel, _) in STANDARD_PLANS.items()}
     containers_by_image: dict[str, list[dict[str, Any]]] = {}
     for c in usage.containers.values():
         containers_by_image.setdefault(c.image_id, []).append({"id": c.id, "name": c.name, "state": c.state})

@@ -17,8 +17,8 @@ from typing import Any, Callable
 
 from dockopt.engine.client import first_line, is_not_found
 from dockopt.engine.filters import split_repo_tag
-from dockopt.engine.plan import KINDS, PlanEntry, PrunePlan
-from dockopt.engine.usage import EngineTotals, EngineUsage, measure_totals, short_id
+from dockopt.engine.plan import PlanEntry, PrunePlan
+from dockopt.engine.usage import EngineTotals, EngineUsage, measure_totals
 
 
 @dataclass
@@ -166,8 +166,6 @@ def _retag(client: Any, image_id: str, tags: list[str]) -> bool:
             ok = False
     return ok
 
-
-__all__ = ["Outcome", "PruneResult", "execute_plan", "KINDS", "short_id"]
 
 
 PRUNE_SCHEMA_VERSION = 1

@@ -13,8 +13,7 @@ from typing import Any
 
 from dockopt.engine.buildcache import cache_held_layers
 from dockopt.engine.filters import Filters, LabelFilter, RepositoryPattern, split_repo_tag
-from dockopt.engine.sharing import held_layers
-from dockopt.engine.usage import EngineUsage, ImageInfo, short_id
+from dockopt.engine.usage import EngineUsage, ImageInfo
 from dockopt.errors import InputError
 
 KINDS = ("container", "image", "volume", "build-cache")
@@ -302,8 +301,11 @@ def _build_cache_entries(usage: EngineUsage, filters: Filters, notes: list[str],
     if by_label:
         notes.append("build cache records carry no labels: with label= only the records holding layers of "
                      "images this plan removes are selected")
+    # A record shared with an image that stays frees nothing when pruned (the image keeps the
+    # bytes) and would only cost a rebuild, so it is not selected.
     wanted = {r.id for r in records.values()
-              if not r.in_use and _until_ok(r.last_used_ns, filters) and (not by_label or r.id in unshared)}
+              if not r.in_use and _until_ok(r.last_used_ns, filters) and (not by_label or r.id in unshared)
+              and (not r.shared or r.id in unshared)}
     # BuildKit removes a record only once nothing depends on it: drop records with a kept child.
     changed = True
     while changed:
@@ -330,12 +332,8 @@ def _build_cache_entries(usage: EngineUsage, filters: Filters, notes: list[str],
     entries = []
     for rid in order:
         r = records[rid]
-        # A shared record's bytes belong to an image layer too: removing the record frees nothing,
-        # unless this plan removes that image first.
-        if r.shared and rid in unshared:
+        if r.shared:
             reason, size = "unused build cache (its image goes in this plan)", r.size
-        elif r.shared:
-            reason, size = "unused build cache (shared with an image: frees nothing)", 0
         else:
             reason, size = "unused build cache", r.size
         entries.append(PlanEntry("build-cache", r.id, r.description or r.type, reason, size,
@@ -343,4 +341,3 @@ def _build_cache_entries(usage: EngineUsage, filters: Filters, notes: list[str],
     return entries
 
 
-__all__ = ["Protection", "Selection", "PlanEntry", "KeptEntry", "PrunePlan", "make_plan", "short_id", "held_layers"]

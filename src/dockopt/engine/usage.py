@@ -14,7 +14,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from dockopt.engine.client import first_line, is_not_found
 from dockopt.engine.filters import parse_engine_time, split_repo_tag
@@ -156,11 +156,20 @@ def _labels(value: Any) -> dict[str, str]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def engine_df(client: Any) -> dict[str, Any]:
-    try:
-        return client.api.df()
-    except Exception as exc:
-        raise EngineError(f"the engine refused the disk-usage request: {first_line(exc)}") from None
+def engine_df(client: Any, patience_s: float = 300.0) -> dict[str, Any]:
+    """The df endpoint. dockerd 20.10 answers "a disk usage operation is already running" while
+    another client's df is in progress (it runs one at a time), so that answer is waited out."""
+    deadline = time.monotonic() + patience_s
+    pause = 0.1
+    while True:
+        try:
+            return client.api.df()
+        except Exception as exc:
+            busy = "already running" in first_line(exc)
+            if not busy or time.monotonic() > deadline:
+                raise EngineError(f"the engine refused the disk-usage request: {first_line(exc)}") from None
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
 
 
 def totals_from_df(df: dict[str, Any]) -> EngineTotals:
@@ -181,7 +190,9 @@ _METADATA_ONLY = re.compile(
     r"ONBUILD|ARG|MAINTAINER)\b")
 
 
-def layer_history(history: list[dict[str, Any]], n_layers: int, image_size: int) -> tuple[list[int], list[dict[str, Any]], bool]:
+def layer_history(history: list[dict[str, Any]], n_layers: int, image_size: int,
+                  layers_at: Callable[[str], int | None] | None = None
+                  ) -> tuple[list[int], list[dict[str, Any]], bool]:
     """DiffSize of each layer in chain order, from the history endpoint, the history entry that
     made each layer, and whether the sizes are exact.
 
@@ -190,33 +201,65 @@ def layer_history(history: list[dict[str, Any]], n_layers: int, image_size: int)
     not in the API, so entries are matched to layers thus:
       * as many entries as layers: one to one;
       * as many non-zero entries as layers: those, in order;
-      * otherwise the remaining layers have DiffSize 0 and only their positions are unknown; the
-        zero-sized entries that are not metadata-only instructions (ENV, LABEL, CMD...) are taken
-        as the layers when their number fits. A zero-sized layer frees nothing, so a wrong guess
-        here can only move bytes between adjacent chain positions, never change a total.
-    The result is exact when it also sums to the engine's Size for the image.
+      * entries that name a local image (the classic builder keeps one per step): an entry made a
+        layer when its image has more layers than the previous entry's (`layers_at`);
+      * otherwise the zero-sized entries that are not metadata-only instructions (ENV, LABEL,
+        CMD...) are taken as the remaining layers when their number fits.
+    The result is exact when it also sums to the engine's Size for the image; if not, the caller
+    places the sizes from what other images say (`collect_usage`).
     """
     entries = list(reversed(history))
     sizes = [int(h.get("Size") or 0) for h in entries]
     if n_layers == 0:
         return [], [], image_size == 0
+    nonzero = [i for i, size in enumerate(sizes) if size > 0]
+    chosen: list[int] = []
     if len(entries) == n_layers:
         chosen = list(range(n_layers))
+    elif len(nonzero) == n_layers:
+        chosen = nonzero
     else:
-        nonzero = [i for i, size in enumerate(sizes) if size > 0]
-        if len(nonzero) == n_layers:
-            chosen = nonzero
-        else:
+        if layers_at is not None:
+            chosen = _layers_by_step_images(entries, layers_at)
+        if len(chosen) != n_layers:
             zero_layers = [i for i, size in enumerate(sizes)
                            if size == 0 and not _METADATA_ONLY.match((entries[i].get("CreatedBy") or "").strip())]
             chosen = sorted(nonzero + zero_layers)
     picked = [sizes[i] for i in chosen]
     if len(picked) == n_layers and sum(picked) == image_size:
         return picked, [entries[i] for i in chosen], True
-    # Malformed or unexplained history: keep the engine's total on the top layer.
+    # Unexplained history: the caller fills in the sizes (all on the top layer until then).
     fallback = [0] * n_layers
     fallback[-1] = image_size
     return fallback, [{} for _ in range(n_layers)], False
+
+
+def _layers_by_step_images(entries: list[dict[str, Any]], layers_at: Callable[[str], int | None]) -> list[int]:
+    chosen = []
+    previous = 0
+    for index, entry in enumerate(entries):
+        step_image = entry.get("Id") or ""
+        if not step_image.startswith("sha256:"):
+            return []  # "<missing>": a step with no local image, cannot tell
+        count = layers_at(step_image)
+        if count is None:
+            return []
+        if count > previous:
+            chosen.append(index)
+        previous = count
+    return chosen
+
+
+def _fill_inexact(image: "ImageInfo", known: dict[str, int]) -> None:
+    """Sizes for an image whose history cannot be matched to its layers: layers that images with an
+    exact history also hold take their size from those; the rest of the engine's Size for this
+    image goes on its top layer. Totals stay right and no shared layer is counted twice."""
+    sizes = [known.get(c, 0) for c in image.chain]
+    unknown = [k for k, c in enumerate(image.chain) if c not in known]
+    rest = image.size - sum(sizes)
+    if unknown:
+        sizes[unknown[-1]] += rest
+    image.layer_sizes = sizes
 
 
 def layer_sizes_from_history(history: list[dict[str, Any]], n_layers: int, image_size: int) -> tuple[list[int], bool]:
@@ -231,7 +274,14 @@ def _image_layers(client: Any, image_id: str,
                   inspect: dict[str, Any]) -> tuple[list[str], list[int], list[str], list[str], bool]:
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
     chain = chain_ids(diff_ids)
-    sizes, made_by, exact = layer_history(client.api.history(image_id), len(chain), int(inspect.get("Size") or 0))
+    def layers_at(step_image: str) -> int | None:
+        try:
+            return len((client.api.inspect_image(step_image).get("RootFS") or {}).get("Layers") or [])
+        except Exception:
+            return None
+
+    sizes, made_by, exact = layer_history(client.api.history(image_id), len(chain), int(inspect.get("Size") or 0),
+                                          layers_at)
     builders = ["buildkit" if (h.get("Comment") or "") == BUILDKIT_COMMENT else "" for h in made_by]
     return chain, sizes, builders, [h.get("CreatedBy") or "" for h in made_by], exact
 
@@ -248,8 +298,17 @@ def collect_usage(client: Any) -> EngineUsage:
         if info is None:
             continue
         images[image_id] = info
-        for chain_id, size in zip(info.chain, info.layer_sizes):
-            layer_sizes.setdefault(chain_id, size)
+    for info in images.values():
+        if info.sizes_exact:
+            for chain_id, size in zip(info.chain, info.layer_sizes):
+                layer_sizes.setdefault(chain_id, size)
+    # Shorter chains first, so an inexact image that is a prefix of another one places its bytes
+    # before the longer one counts what is left.
+    for info in sorted(images.values(), key=lambda i: (len(i.chain), i.id)):
+        if not info.sizes_exact:
+            _fill_inexact(info, layer_sizes)
+            for chain_id, size in zip(info.chain, info.layer_sizes):
+                layer_sizes.setdefault(chain_id, size)
 
     containers: dict[str, ContainerInfo] = {}
     container_chains: dict[str, list[str]] = {}

@@ -52,8 +52,10 @@ def render_disk(report: dict[str, Any]) -> str:
                 for v in report["volumes"]]
         out.append("\nVolumes\n" + table(("VOLUME", "SIZE", "USED BY"), rows, right=(1,)))
     if report["build_cache"]:
-        total = sum(r["size"] for r in report["build_cache"])
-        out.append(f"\nBuild cache: {len(report['build_cache'])} records, {human_bytes(total)}\n")
+        cache = s["build_cache"]
+        out.append(f"\nBuild cache: {cache['count']} records, {human_bytes(cache['size'])} not counted under images"
+                   f" (the engine reports {human_bytes(cache['engine_size'])}, counting records that are image"
+                   f" layers too)\n")
     rows = [(p["command"], p["objects"], human_bytes(p["bytes"])) for p in report["plans"]]
     out.append("\nWhat each prune would free (exact, from layer sharing)\n"
                + table(("PLAN", "OBJECTS", "FREES"), rows, right=(1, 2)))
