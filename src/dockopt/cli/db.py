@@ -55,6 +55,7 @@ def update_cmd(db_path: str | None, mirror: str | None, ecosystems: tuple[str, .
     if not quiet:
         for r in results:
             extra = f", {r.withdrawn} withdrawn skipped" if r.withdrawn else ""
+            extra += f", {r.invalid} malformed documents skipped" if r.invalid else ""
             click.echo(f"{r.ecosystem}: {r.status}, {r.records} records{extra}")
         click.echo(f"database: {path}")
 

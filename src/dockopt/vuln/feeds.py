@@ -41,6 +41,8 @@ class FeedResult:
     records: int
     withdrawn: int = 0
     seconds: float = 0.0
+    invalid: int = 0
+    """Documents in the export that were not OSV records (skipped)."""
 
 
 @dataclass
@@ -205,7 +207,7 @@ def update(db_path: Path, ecosystems: list[str], mirror: str = DEFAULT_MIRROR, r
                 stats = load_records(conn, iter_zip(item.path), feed=item.ecosystem, strict=False)
                 set_feed(conn, item.ecosystem, item.source, checked, item.last_modified, item.etag)
                 results.append(FeedResult(item.ecosystem, item.source, "updated", stats.records, stats.withdrawn,
-                                          time.monotonic() - started))
+                                          time.monotonic() - started, len(stats.invalid)))
         return results
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -137,14 +137,40 @@ def _severity_entries(value: Any) -> list[dict[str, Any]]:
     return [s for s in value if isinstance(s, dict) and "type" in s and "score" in s]
 
 
+BATCH = 5000
+"""Records written per batch: bounds memory on large exports (npm, Debian) without slowing
+small ones."""
+
+
+class _Batch:
+    """Rows waiting to be written. A record id seen twice keeps its last version only."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, tuple] = {}
+        self.affected: dict[str, list[tuple]] = {}
+        self.withdrawn: set[str] = set()
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        # Replace earlier versions of these records wholesale, and drop withdrawn ones.
+        gone = [(rid,) for rid in self.records] + [(rid,) for rid in self.withdrawn]
+        conn.executemany("DELETE FROM affected WHERE record_id = ?", gone)
+        conn.executemany("DELETE FROM records WHERE id = ?", [(rid,) for rid in self.withdrawn])
+        conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.records.values())
+        conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [row for rows in self.affected.values() for row in rows])
+        self.records.clear()
+        self.affected.clear()
+        self.withdrawn.clear()
+
+
 def load_records(conn: sqlite3.Connection, documents: Iterable[tuple[str, bytes]],
                  feed: str | None, strict: bool = True) -> LoadStats:
     """Insert or replace records. `feed` None: each record goes to the feed named after its
-    first affected ecosystem (imports). With strict, a malformed document is an error."""
+    first affected ecosystem (imports). With strict, a malformed document is an error;
+    otherwise it is counted in `invalid` and skipped (a bad record in a big export)."""
     stats = LoadStats()
-    record_rows: list[tuple] = []
-    affected_rows: list[tuple] = []
-    withdrawn_ids: list[str] = []
+    batch = _Batch()
+    stored: set[str] = set()
     newest: dict[str, str] = {}
     for name, data in documents:
         try:
@@ -158,13 +184,17 @@ def load_records(conn: sqlite3.Connection, documents: Iterable[tuple[str, bytes]
         for record in records:
             record_id = record["id"]
             if record.get("withdrawn"):
-                withdrawn_ids.append(record_id)
+                batch.withdrawn.add(record_id)
+                batch.records.pop(record_id, None)
+                batch.affected.pop(record_id, None)
+                stored.discard(record_id)
                 stats.withdrawn += 1
                 continue
             affected_list = record.get("affected") or []
             if not isinstance(affected_list, list):
                 affected_list = []
             record_feed = feed
+            affected_rows = []
             for affected in affected_list:
                 if not isinstance(affected, dict):
                     continue
@@ -190,17 +220,20 @@ def load_records(conn: sqlite3.Connection, documents: Iterable[tuple[str, bytes]
                 newest[record_feed] = modified
             aliases = [a for a in record.get("aliases") or [] if isinstance(a, str)]
             severity = _severity_entries(record.get("severity"))
-            record_rows.append((record_id, record_feed, modified, record.get("published"), _dumps(aliases),
-                                record.get("summary"), _dumps(severity) if severity else None,
-                                raw if raw is not None else _dumps(record)))
+            batch.withdrawn.discard(record_id)
+            references = [r.get("url") for r in record.get("references") or []
+                          if isinstance(r, dict) and isinstance(r.get("url"), str)][:5]
+            batch.records[record_id] = (record_id, record_feed, modified, record.get("published"), _dumps(aliases),
+                                        record.get("summary"), _dumps(severity) if severity else None,
+                                        _dumps(references) if references else None,
+                                        raw if raw is not None else _dumps(record))
+            batch.affected[record_id] = affected_rows
+            stored.add(record_id)
             stats.feeds[record_feed] = stats.feeds.get(record_feed, 0) + 1
-    # Replace earlier versions of these records wholesale, and drop withdrawn ones.
-    replaced = [(row[0],) for row in record_rows] + [(rid,) for rid in withdrawn_ids]
-    conn.executemany("DELETE FROM affected WHERE record_id = ?", replaced)
-    conn.executemany("DELETE FROM records WHERE id = ?", [(rid,) for rid in withdrawn_ids])
-    conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", record_rows)
-    conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?)", affected_rows)
-    stats.records = len(record_rows)
+            if len(batch.records) >= BATCH:
+                batch.flush(conn)
+    batch.flush(conn)
+    stats.records = len(stored)
     stats.newest_modified = newest
     return stats
 

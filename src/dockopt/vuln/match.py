@@ -123,8 +123,8 @@ class _Prepared:
         self.db = db
         self.rows: dict[int, tuple[list[PreparedRange], list[str]]] = {}
         self.listed: dict[int, set[str]] = {}
+        self.raw: dict[int, frozenset[str]] = {}
         self.ratings: dict[int, Rating] = {}
-        self.references: dict[str, tuple[str, ...]] = {}
 
     def row(self, row: AffectedRow, scheme: str | None) -> tuple[list[PreparedRange], list[str]]:
         cached = self.rows.get(id(row))
@@ -145,6 +145,12 @@ class _Prepared:
             self.rows[id(row)] = cached
         return cached
 
+    def raw_versions(self, row: AffectedRow) -> frozenset[str]:
+        cached = self.raw.get(id(row))
+        if cached is None:
+            cached = self.raw[id(row)] = frozenset(row.versions)
+        return cached
+
     def versions(self, row: AffectedRow, canonical) -> set[str]:
         cached = self.listed.get(id(row))
         if cached is None:
@@ -157,13 +163,6 @@ class _Prepared:
             cached = self.ratings[id(row)] = rate(row.severity + record.severity, row.rating)
         return cached
 
-    def refs(self, record: RecordRow) -> tuple[str, ...]:
-        cached = self.references.get(record.id)
-        if cached is None:
-            cached = tuple(r.get("url") for r in record.data.get("references") or []
-                           if isinstance(r, dict) and r.get("url"))[:5]
-            self.references[record.id] = cached
-        return cached
 
 
 def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
@@ -171,9 +170,12 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
     prepared = _Prepared(db)
     notes: dict[str, None] = {}
     unknown_distros: set[str] = set()
-    for package in packages:
+    packages = list(packages)
+    all_targets = [lookups(package) for package in packages]
+    db.prefetch_affected((ecosystem, name) for targets in all_targets for ecosystem, name, _ in targets)
+    found: list[tuple] = []
+    for package, targets in zip(packages, all_targets):
         result.packages += 1
-        targets = lookups(package)
         if not targets and package.type in ("deb", "apk", "rpm"):
             unknown_distros.add(f"{package.distro_id or '?'} {package.distro_version or ''}".strip())
         matched_ids: set[str] = set()
@@ -209,12 +211,19 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
                     if hit:
                         by = "range"
                         break
-                if by is None and row.versions and canonical_version in prepared.versions(row, canonical):
+                # Explicit version lists mostly enumerate what the ranges say already: where the
+                # ranges were evaluated, only the exact spelling is looked up (cheap); otherwise
+                # versions are compared in their scheme's normal form.
+                if by is None and row.versions and (
+                        version in prepared.raw_versions(row) if ranges
+                        else canonical_version in prepared.versions(row, canonical)):
                     by = "versions"
                 if by is None:
                     continue
                 matched_ids.add(row.record_id)
-                result.matches.append(_make_match(prepared, package, row, ecosystem, name, version, hit, by))
+                found.append((package, row, ecosystem, name, version, hit, by))
+    db.prefetch_records(item[1].record_id for item in found)
+    result.matches = [_make_match(prepared, *item) for item in found]
     result.notes.extend(notes)
     for distro in sorted(unknown_distros):
         result.notes.append(f"no OSV ecosystem known for distro {distro!r}: its OS packages were not matched")
@@ -232,4 +241,4 @@ def _make_match(prepared: _Prepared, package: Package, row: AffectedRow, ecosyst
     return Match(package=package, record_id=record.id, aliases=record.aliases, summary=record.summary,
                  ecosystem=ecosystem, looked_up_name=name, compared_version=version, matched_by=by, hit=hit,
                  severity=rating.severity, severity_source=rating.source, cvss_score=rating.score,
-                 cvss_vector=rating.vector, references=prepared.refs(record))
+                 cvss_vector=rating.vector, references=record.references)
