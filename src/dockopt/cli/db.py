@@ -50,7 +50,8 @@ def update_cmd(db_path: str | None, mirror: str | None, ecosystems: tuple[str, .
     if not names:
         is_http = mirror.startswith(("http://", "https://"))
         names = list(DEFAULT_ECOSYSTEMS) if is_http else local_ecosystems(mirror)
-    progress = None if quiet else (lambda message: click.echo(message, err=True))
+    # Per-download progress on a terminal only; the summary below is the command's output.
+    progress = None if quiet or not sys.stderr.isatty() else (lambda message: click.echo(message, err=True))
     results = update(path, names, mirror=mirror, retries=retries, timeout=timeout, progress=progress)
     if not quiet:
         for r in results:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -14,7 +13,6 @@ from dockopt.errors import EXIT_FINDINGS, UsageError
 from dockopt.findings import Severity
 
 FORMATS = ["table", "json", "sarif", "cyclonedx"]
-STALE_DAYS = 7
 
 
 @click.command("scan")
@@ -39,9 +37,7 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
     """
     from dockopt.report.output import write_text
     from dockopt.vuln import ignore as ignores
-    from dockopt.vuln.db import VulnDB, parse_time
-    from dockopt.vuln.match import match_packages
-    from dockopt.vuln.report import ScanReport, render_json, render_sarif, render_table
+    from dockopt.vuln.report import render_json, render_sarif, render_table
 
     config = section(load_config(), "scan")
     fail_on = fail_on or config.get("fail-on")
@@ -63,31 +59,14 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
         rules += ignores.parse_rules(config["ignore"], "config scan.ignore")
 
     from dockopt.vuln.sbom_input import read_sbom
+    from dockopt.vuln.scan import scan_packages
 
     packages = read_sbom(sbom)
-    target = str(sbom)
-    with VulnDB(resolve_db(db_path)) as store:
-        result = match_packages(packages, store)
-        feeds = store.feeds()
-    matches = result.matches
-    notes = list(result.notes)
+    notes = []
     if packages.skipped:
         notes.append(f"{packages.skipped} SBOM entries without a usable package URL were not matched")
-    if only_fixed:
-        matches = [m for m in matches if m.fixed_version]
-    matches, ignored, ignore_notes = ignores.apply(matches, rules)
-    notes += ignore_notes
-    stale = []
-    for feed in feeds:
-        moment = parse_time(feed.as_of)
-        if moment is not None:
-            age = (datetime.now(timezone.utc) - moment).days
-            if age > STALE_DAYS:
-                stale.append(f"{feed.name} {age} d")
-    if stale:
-        notes.append(f"vulnerability data is old ({', '.join(stale)}); run `dockopt db update`")
-    report = ScanReport(target=target, packages=len(packages), matches=matches, ignored=ignored, notes=notes,
-                        db_path=str(resolve_db(db_path)), feeds=feeds, package_list=list(packages))
+    report = scan_packages(packages, resolve_db(db_path), target=str(sbom), only_fixed=only_fixed, rules=rules,
+                           notes=notes)
     if fmt == "json":
         text = render_json(report)
     elif fmt == "sarif":
@@ -99,7 +78,7 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
     else:
         text = render_table(report, color=output is None and sys.stdout.isatty())
     write_text(text, output)
-    for note in notes:
+    for note in report.notes:
         click.echo(f"dockopt: note: {note}", err=True)
-    if threshold is not None and any(m.severity >= threshold for m in matches):
+    if threshold is not None and any(m.severity >= threshold for m in report.matches):
         sys.exit(EXIT_FINDINGS)

@@ -48,7 +48,8 @@ class Match:
 
     def explanation(self) -> str:
         pkg = self.package
-        name = pkg.name if self.looked_up_name == pkg.name else f"{pkg.name} (source {self.looked_up_name})"
+        via_source = pkg.source_name and self.looked_up_name == pkg.source_name != pkg.name
+        name = f"{pkg.name} (source {self.looked_up_name})" if via_source else pkg.name
         text = f"{name} {self.compared_version} in {self.ecosystem}"
         if self.hit:
             closing = (f"fixed {self.hit.fixed}" if self.hit.fixed else
