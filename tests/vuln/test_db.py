@@ -224,6 +224,25 @@ def test_failing_server_leaves_database_intact(tmp_path, mirror, dockopt):
     assert [p.name for p in tmp_path.iterdir()] == ["v.sqlite3"]  # no downloads or copies left
 
 
+def test_damaged_export_leaves_database_intact(tmp_path, mirror, dockopt):
+    good = _zip_of([_record("P-1", "foo", "1.0"), _record("P-2", "bar", "2.0")])
+    mirror.files["/PyPI/all.zip"] = good
+    db = tmp_path / "v.sqlite3"
+    args = ("db", "update", "--db", str(db), "--mirror", mirror.url, "-e", "PyPI")
+    assert dockopt(*args).returncode == 0
+    before = _digest(db)
+    damaged = bytearray(_zip_of([_record("P-3", "baz", "3.0"), _record("P-4", "qux", "4.0")]))
+    damaged[40:48] = b"XXXXXXXX"  # inside the first member's compressed data: CRC no longer matches
+    mirror.files["/PyPI/all.zip"] = bytes(damaged)
+    result = dockopt(*args)
+    assert result.returncode == 2 and "damaged" in result.stderr and "database is unchanged" in result.stderr
+    assert _digest(db) == before
+    mirror.files["/PyPI/all.zip"] = b"<html>captive portal</html>"
+    result = dockopt(*args)
+    assert result.returncode == 2 and "damaged" in result.stderr
+    assert _digest(db) == before
+
+
 def test_offline_is_one_clear_line(tmp_path, dockopt):
     import socket
 

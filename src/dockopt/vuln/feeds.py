@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote, urlparse
 
-from dockopt.errors import DockoptError
+from dockopt.errors import DockoptError, InputError
 from dockopt.vuln.db import now_iso, read_feed, writing
 from dockopt.vuln.importer import clear_feed, iter_zip, load_records, set_feed
 
@@ -204,7 +204,11 @@ def update(db_path: Path, ecosystems: list[str], mirror: str = DEFAULT_MIRROR, r
                     results.append(FeedResult(item.ecosystem, item.source, "not-modified", count[0] if count else 0))
                     continue
                 clear_feed(conn, item.ecosystem)
-                stats = load_records(conn, iter_zip(item.path), feed=item.ecosystem, strict=False)
+                try:
+                    stats = load_records(conn, iter_zip(item.path), feed=item.ecosystem, strict=False)
+                except InputError as exc:
+                    raise FeedError(f"{item.ecosystem}: the export from {item.source} is damaged ({exc}); "
+                                    f"the database is unchanged") from None
                 set_feed(conn, item.ecosystem, item.source, checked, item.last_modified, item.etag)
                 results.append(FeedResult(item.ecosystem, item.source, "updated", stats.records, stats.withdrawn,
                                           time.monotonic() - started, len(stats.invalid)))
