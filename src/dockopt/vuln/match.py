@@ -165,8 +165,9 @@ class _Prepared:
         return cached
 
 
-
 def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
+    """Every (package, record) pair where the record's affected ranges or version lists contain
+    the package's version, sorted by severity. Duplicated packages are matched each."""
     result = MatchResult()
     prepared = _Prepared(db)
     notes: dict[str, None] = {}
@@ -184,45 +185,14 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
             rows = db.affected(ecosystem, name)
             if not rows:
                 continue
-            scheme = scheme_for(ecosystem)
-            canonical = canonical_function(scheme)
-            canonical_version = canonical(version)
-            keys: dict[str, Any] = {}
+            target = _Target(package, ecosystem, version, notes)
             for row in rows:
                 if row.record_id in matched_ids:
                     continue
-                ranges, problems = prepared.row(row, scheme)
-                for problem in problems:
-                    notes.setdefault(problem)
-                hit = None
-                by = None
-                for prepared_range in ranges:
-                    range_scheme = "semver" if prepared_range.range_type == "SEMVER" else scheme
-                    installed_key = keys.get(range_scheme)
-                    if installed_key is None:
-                        try:
-                            installed_key = keys[range_scheme] = key_function(range_scheme)(version)
-                        except InvalidVersion as exc:
-                            notes.setdefault(f"{package.name} {version}: not comparable in {ecosystem} ({exc})")
-                            keys[range_scheme] = _UNCOMPARABLE
-                            continue
-                    if installed_key is _UNCOMPARABLE:
-                        continue
-                    hit = prepared_range.hit(installed_key)
-                    if hit:
-                        by = "range"
-                        break
-                # Explicit version lists mostly enumerate what the ranges say already: where the
-                # ranges were evaluated, only the exact spelling is looked up (cheap); otherwise
-                # versions are compared in their scheme's normal form.
-                if by is None and row.versions and (
-                        version in prepared.raw_versions(row) if ranges
-                        else canonical_version in prepared.versions(row, canonical)):
-                    by = "versions"
-                if by is None:
-                    continue
-                matched_ids.add(row.record_id)
-                found.append((package, row, ecosystem, name, version, hit, by))
+                hit, by = target.test(row, prepared)
+                if by is not None:
+                    matched_ids.add(row.record_id)
+                    found.append((package, row, ecosystem, name, version, hit, by))
     db.prefetch_records(item[1].record_id for item in found)
     result.matches = [_make_match(prepared, *item) for item in found]
     result.notes.extend(notes)
@@ -230,6 +200,47 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
         result.notes.append(f"no OSV ecosystem known for distro {distro!r}: its OS packages were not matched")
     result.matches.sort(key=lambda m: (-m.severity, m.package.name, m.record_id))
     return result
+
+
+class _Target:
+    """One package version looked up in one ecosystem: its parsed key per version scheme."""
+
+    def __init__(self, package: Package, ecosystem: str, version: str, notes: dict[str, None]) -> None:
+        self.package, self.ecosystem, self.version, self.notes = package, ecosystem, version, notes
+        self.scheme = scheme_for(ecosystem)
+        self.canonical = canonical_function(self.scheme)
+        self.keys: dict[str, Any] = {}
+
+    def key(self, scheme: str) -> Any:
+        """The installed version's key under `scheme`, or _UNCOMPARABLE (noted once)."""
+        if scheme not in self.keys:
+            try:
+                self.keys[scheme] = key_function(scheme)(self.version)
+            except InvalidVersion as exc:
+                self.notes.setdefault(f"{self.package.name} {self.version}: not comparable in {self.ecosystem} ({exc})")
+                self.keys[scheme] = _UNCOMPARABLE
+        return self.keys[scheme]
+
+    def test(self, row: AffectedRow, prepared: _Prepared) -> tuple[RangeHit | None, str | None]:
+        ranges, problems = prepared.row(row, self.scheme)
+        for problem in problems:
+            self.notes.setdefault(problem)
+        for prepared_range in ranges:
+            key = self.key("semver" if prepared_range.range_type == "SEMVER" else self.scheme)
+            if key is not _UNCOMPARABLE:
+                hit = prepared_range.hit(key)
+                if hit:
+                    return hit, "range"
+        if not row.versions:
+            return None, None
+        # Explicit version lists mostly enumerate what the ranges say already: where there are
+        # ranges, only the exact spelling is looked up (cheap); otherwise versions are compared
+        # in their scheme's normal form.
+        if ranges:
+            listed = self.version in prepared.raw_versions(row)
+        else:
+            listed = self.canonical(self.version) in prepared.versions(row, self.canonical)
+        return (None, "versions") if listed else (None, None)
 
 
 _UNCOMPARABLE = object()
