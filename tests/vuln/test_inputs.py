@@ -14,9 +14,11 @@ from dockopt.vuln.sbom_input import package_from_purl
 @pytest.mark.parametrize("purl,expected", [
     ("pkg:npm/%40babel/core@7.0.0", ("@babel/core", "7.0.0", "npm")),
     ("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", ("org.apache.logging.log4j:log4j-core", "2.14.1", "java")),
-    ("pkg:golang/github.com/docker/docker@v20.10.0%2Bincompatible", ("github.com/docker/docker", "v20.10.0+incompatible", "go")),
+    ("pkg:golang/github.com/docker/docker@v20.10.0%2Bincompatible",
+     ("github.com/docker/docker", "v20.10.0+incompatible", "go")),
     ("pkg:pypi/PyYAML@5.3", ("pyyaml", "5.3", "python")),
-    ("pkg:rpm/almalinux/openssl-libs@3.0.7-24.el9?epoch=1&distro=almalinux-9.3", ("openssl-libs", "1:3.0.7-24.el9", "rpm")),
+    ("pkg:rpm/almalinux/openssl-libs@3.0.7-24.el9?epoch=1&distro=almalinux-9.3",
+     ("openssl-libs", "1:3.0.7-24.el9", "rpm")),
     ("pkg:cargo/time@0.1.40", ("time", "0.1.40", "cargo")),
     ("pkg:gem/rack@2.2.6", ("rack", "2.2.6", "gem")),
 ])

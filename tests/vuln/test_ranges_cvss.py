@@ -82,7 +82,8 @@ def test_severity_bands_and_sources():
     scored = rate([{"type": "CVSS_V4", "score": v4}], "LOW")  # the optional `cvss` package is a test dependency
     assert scored.severity == Severity.CRITICAL and scored.score == 9.3
     # A v3 vector is preferred over a v4 one (it is scored by dockopt itself).
-    both = rate([{"type": "CVSS_V4", "score": v4}, {"type": "CVSS_V3", "score": "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N"}], None)
+    v3 = "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N"
+    both = rate([{"type": "CVSS_V4", "score": v4}, {"type": "CVSS_V3", "score": v3}], None)
     assert both.score == 3.3 and both.severity == Severity.LOW
     unrated = rate([], None)
     assert unrated.severity == UNRATED and "unrated" in unrated.source

@@ -145,6 +145,7 @@ class _Previous:
     @property
     def data_modified_header(self) -> str | None:
         from email.utils import format_datetime
+
         from dockopt.vuln.db import parse_time
 
         moment = parse_time(self.data_modified)

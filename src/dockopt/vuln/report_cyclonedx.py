@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dockopt import __version__
 from dockopt.findings import Severity
 from dockopt.vuln.report import ScanReport
 
@@ -14,11 +13,18 @@ def render_cyclonedx(report: ScanReport) -> str:
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType
     from cyclonedx.model.impact_analysis import ImpactAnalysisState
-    from cyclonedx.model.vulnerability import (BomTarget, BomTargetVersionRange, Vulnerability,
-                                               VulnerabilityAdvisory, VulnerabilityAnalysis,
-                                               VulnerabilityRating, VulnerabilityReference,
-                                               VulnerabilityScoreSource,
-                                               VulnerabilitySeverity, VulnerabilitySource)
+    from cyclonedx.model.vulnerability import (
+        BomTarget,
+        BomTargetVersionRange,
+        Vulnerability,
+        VulnerabilityAdvisory,
+        VulnerabilityAnalysis,
+        VulnerabilityRating,
+        VulnerabilityReference,
+        VulnerabilityScoreSource,
+        VulnerabilitySeverity,
+        VulnerabilitySource,
+    )
     from cyclonedx.output.json import JsonV1Dot6
     from packageurl import PackageURL
 
