@@ -33,6 +33,7 @@ install_packages() {
   command -v curl >/dev/null || missing+=(curl)
   command -v rpm >/dev/null || missing+=(rpm)                      # oracle for RPM version order
   [ -f /usr/share/java/maven-artifact-3.x.jar ] || missing+=(libmaven3-core-java)  # Maven's ComparableVersion
+  command -v java >/dev/null || missing+=(default-jre-headless)   # to run it
   [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
   if [ ${#missing[@]} -gt 0 ]; then
     need_root "install ${missing[*]}"
