@@ -101,6 +101,7 @@ SEVERITY_NUMBER = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDI
 
 def render_sarif(report: ScanReport) -> str:
     rules: dict[str, dict[str, Any]] = {}
+    rule_index: dict[str, int] = {}
     results = []
     for m in report.matches:
         if m.record_id not in rules:
@@ -117,6 +118,7 @@ def render_sarif(report: ScanReport) -> str:
             }
             if m.references:
                 rule["helpUri"] = m.references[0]
+            rule_index[m.record_id] = len(rules)
             rules[m.record_id] = rule
         layer, path = m.package.locations[0] if m.package.locations else ("", "")
         location: dict[str, Any] = {
@@ -126,7 +128,7 @@ def render_sarif(report: ScanReport) -> str:
         }
         results.append({
             "ruleId": m.record_id,
-            "ruleIndex": list(rules).index(m.record_id),
+            "ruleIndex": rule_index[m.record_id],
             "level": SARIF_LEVEL[m.severity],
             "message": {"text": f"{m.package.name} {m.package.version} is affected by {m.record_id}"
                                 + (f"; fixed in {m.fixed_version}" if m.fixed_version else "; no fix yet")
@@ -140,9 +142,7 @@ def render_sarif(report: ScanReport) -> str:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "dockopt", "version": __version__,
-                                "informationUri": "https://github.com/dockopt/dockopt",
-                                "rules": list(rules.values())}},
+            "tool": {"driver": {"name": "dockopt", "version": __version__, "rules": list(rules.values())}},
             "results": results,
         }],
     })

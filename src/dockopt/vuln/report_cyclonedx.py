@@ -33,7 +33,7 @@ def render_cyclonedx(report: ScanReport) -> str:
                     Severity.INFO: VulnerabilitySeverity.INFO}
     bom = Bom()
     bom.metadata.component = Component(name=report.target, type=ComponentType.CONTAINER, bom_ref="scan-target")
-    refs: dict[int, str] = {}
+    refs: dict = {}
     packages = report.package_list or [m.package for m in report.matches]
     for index, package in enumerate(dict.fromkeys(packages)):
         ref = f"pkg-{index}"
@@ -45,7 +45,7 @@ def render_cyclonedx(report: ScanReport) -> str:
                 purl = None
         bom.components.add(Component(name=package.name, version=package.version, purl=purl, bom_ref=ref,
                                      type=ComponentType.LIBRARY))
-        refs[hash(package)] = ref
+        refs[package] = ref
 
     def add(match, analysis=None):
         ratings = []
@@ -59,10 +59,10 @@ def render_cyclonedx(report: ScanReport) -> str:
         else:
             ratings.append(VulnerabilityRating(severity=severity_map[match.severity],
                                                method=VulnerabilityScoreSource.OTHER))
-        target = BomTarget(ref=refs[hash(match.package)],
+        target = BomTarget(ref=refs[match.package],
                            versions=[BomTargetVersionRange(version=match.package.version)])
         vulnerability = Vulnerability(
-            bom_ref=f"{match.record_id}/{refs[hash(match.package)]}",
+            bom_ref=f"{match.record_id}/{refs[match.package]}",
             id=match.record_id,
             source=VulnerabilitySource(name="OSV", url=XsUri(f"https://osv.dev/vulnerability/{match.record_id}")),
             description=match.summary, detail=match.explanation(),
