@@ -30,6 +30,10 @@ class ScanReport:
     package_list: list = field(default_factory=list)
     """All packages scanned (the CycloneDX output lists them as components)."""
 
+    def findings(self) -> list:
+        """The matches as `Finding`s, for policy gates and the shared renderers."""
+        return [m.to_finding() for m in self.matches]
+
     def counts(self) -> dict[str, int]:
         out = {str(s): 0 for s in sorted(Severity, reverse=True)}
         for match in self.matches:
