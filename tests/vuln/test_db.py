@@ -269,3 +269,25 @@ def test_update_from_local_mirror_path_and_file_url(tmp_path, dockopt):
     assert "Alpine: not-modified" in again.stdout
     with VulnDB(db) as store:
         assert [r.record_id for r in store.affected("Alpine:v3.19", "musl")] == ["A-1"]
+
+
+def test_zip_member_lying_about_its_size_is_rejected(tmp_path, dockopt):
+    """A member that inflates to more than its declared size (a zip bomb) is refused, not inflated."""
+    import struct
+    import zlib
+
+    payload = json.dumps(_record("B-1", "foo", "1.0")).encode() + b" " * 5_000_000
+    compressed = zlib.compress(payload)[2:-4]  # raw deflate
+    name = b"B-1.json"
+    crc = zlib.crc32(payload)
+    declared = 1000  # the lie
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(compressed), declared,
+                        len(name), 0) + name + compressed
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(compressed),
+                          declared, len(name), 0, 0, 0, 0, 0, 0) + name
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(local + central + end)
+    result = dockopt("db", "import", str(bomb), "--db", str(tmp_path / "v.sqlite3"))
+    assert result.returncode == 2 and "not a readable zip archive" in result.stderr
+    assert not (tmp_path / "v.sqlite3").exists()

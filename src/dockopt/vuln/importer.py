@@ -33,6 +33,8 @@ from dockopt.vuln.db import feed_row, now_iso, parse_time, writing
 from dockopt.vuln.ecosystems import base_ecosystem, normalize_name
 
 RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+"""Largest record file accepted from an archive (real OSV records are kilobytes)."""
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -106,8 +108,13 @@ def _member_bytes(data: mmap.mmap, info: zipfile.ZipInfo, archive: zipfile.ZipFi
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     name_len, extra_len = struct.unpack("<HH", data[offset + 26:offset + 30])
     start = offset + 30 + name_len + extra_len
+    if info.file_size > MAX_RECORD_BYTES:
+        raise zipfile.BadZipFile(f"{info.filename} claims {info.file_size} bytes; OSV records are far smaller")
     if info.compress_type == zipfile.ZIP_DEFLATED:
-        content = zlib.decompress(data[start:start + info.compress_size], -15)
+        # Inflate at most one byte past the declared size: a member that lies about its size
+        # (a zip bomb) cannot make us allocate more than the limit.
+        inflater = zlib.decompressobj(-15)
+        content = inflater.decompress(data[start:start + info.compress_size], info.file_size + 1)
     elif info.compress_type == zipfile.ZIP_STORED:
         content = data[start:start + info.compress_size]
     else:
