@@ -56,9 +56,10 @@ def test_import_directory_keeps_aliases_drops_withdrawn_and_git_only(fixture_db)
         # A record whose only ranges are commits has nothing to match versions against.
         assert db.affected("PyPI", "requests") and "OSV-2099-GIT" in ids
         assert db.ecosystem_counts()["Debian:12"] == 2
-        # The Go record's placeholder dates do not break the import or the feed's as-of time.
+        # The GO record's placeholder dates (0001-01-01) are ignored for the feed's as-of time.
         feeds = {f.name: f for f in db.feeds()}
-        assert feeds["Go"].records == 1 and feeds["Go"].as_of and not feeds["Go"].as_of.startswith("0001")
+        assert feeds["Go"].records == 2 and feeds["Go"].as_of == "2024-01-01T00:00:00Z"
+        assert db.record("GO-2099-4001").modified == "0001-01-01T00:00:00Z"
 
 
 def test_import_zip_and_reimport_replaces(tmp_path, dockopt):

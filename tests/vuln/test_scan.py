@@ -55,7 +55,8 @@ EXPECTED = {
     "GHSA-j8r2-6x86-q33q": ("requests", "medium", "2.31.0"),
     "PYSEC-2099-3001": ("jinja2", "medium", None),
     "GHSA-35jh-r3h4-6jhm": ("lodash", "high", "4.17.21"),
-    "GO-2099-4001": ("golang.org/x/net", "medium", "0.17.0"),
+    # GO-2099-4001 and GHSA-aaaa-bbbb-cccc are aliases: one vulnerability, the scored record kept.
+    "GHSA-aaaa-bbbb-cccc": ("golang.org/x/net", "high", "0.17.0"),
     "GHSA-test-jackson": ("com.fasterxml.jackson.core:jackson-databind", "critical", None),
     "RUSTSEC-2099-0001": ("smallvec", "medium", "1.6.1"),
     "GHSA-test-rack": ("rack", "low", "2.2.6.3"),
@@ -103,6 +104,10 @@ def test_json_report_matches_and_explains(cdx_sbom, fixture_db, dockopt):
 
     stdlib = by_id[("GO-2099-4001", "stdlib")]
     assert stdlib["fixed_version"] == "1.21.3" and stdlib["match"]["range"]["introduced"] == "1.21.0-0"
+    # Unrated GO record: the CVSS vector of the GHSA record it names as an alias decides.
+    assert stdlib["severity"] == "high" and stdlib["severity_source"].endswith("from alias GHSA-aaaa-bbbb-cccc")
+    xnet = by_id[("GHSA-aaaa-bbbb-cccc", "golang.org/x/net")]
+    assert "GO-2099-4001" in xnet["aliases"] and "CVE-2099-4001" in xnet["aliases"]
     jinja = by_id[("PYSEC-2099-3001", "jinja2")]
     assert jinja["match"]["by"] == "versions" and jinja["cvss_score"] == 6.1
     jackson = by_id[("GHSA-test-jackson", "com.fasterxml.jackson.core:jackson-databind")]
@@ -155,7 +160,7 @@ def test_table_output(cdx_sbom, fixture_db, dockopt):
     result = _scan(dockopt, cdx_sbom, fixture_db)
     assert result.returncode == 0
     assert "DSA-9001-1 (CVE-2099-1001)" in result.stdout
-    assert "11 vulnerabilities (2 critical, 1 high, 6 medium, 2 low) in 13 packages" in result.stdout
+    assert "11 vulnerabilities (2 critical, 3 high, 4 medium, 2 low) in 13 packages" in result.stdout
 
 
 def test_sarif_is_valid(cdx_sbom, fixture_db, dockopt, tmp_path):
@@ -185,7 +190,7 @@ def test_cyclonedx_is_valid(cdx_sbom, fixture_db, dockopt):
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(result.stdout) is None
     bom = json.loads(result.stdout)
     vulns = {v["id"]: v for v in bom["vulnerabilities"]}
-    assert len(vulns) == 10  # GO-2099-4001 affects two components: one entry per component, same id
+    assert len(vulns) == 11
     ssl = vulns["DSA-9001-1"]
     assert ssl["ratings"][0]["score"] == 9.1 and ssl["ratings"][0]["method"] == "CVSSv31"
     assert ssl["references"][0]["id"] == "CVE-2099-1001"
@@ -206,7 +211,7 @@ def test_spdx_input(fixture_db, dockopt, tmp_path):
                                 "dataLicense": "CC0-1.0", "packages": packages}))
     result = _scan(dockopt, sbom, fixture_db, "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert {m["id"] for m in json.loads(result.stdout)["matches"]} == set(EXPECTED)
+    assert {m["id"] for m in json.loads(result.stdout)["matches"]} == set(EXPECTED) | {"GO-2099-4001"}
 
 
 def test_bad_inputs_exit_2_without_output(fixture_db, dockopt, tmp_path):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from dockopt.catalog.model import Package
@@ -176,7 +176,9 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
     all_targets = [lookups(package) for package in packages]
     db.prefetch_affected((ecosystem, name) for targets in all_targets for ecosystem, name, _ in targets)
     found: list[tuple] = []
+    groups: list[list[int]] = []  # per package: indexes into `found`
     for package, targets in zip(packages, all_targets):
+        groups.append([])
         result.packages += 1
         if not targets and package.type in ("deb", "apk", "rpm"):
             unknown_distros.add(f"{package.distro_id or '?'} {package.distro_version or ''}".strip())
@@ -192,9 +194,12 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
                 hit, by = target.test(row, prepared)
                 if by is not None:
                     matched_ids.add(row.record_id)
+                    groups[-1].append(len(found))
                     found.append((package, row, ecosystem, name, version, hit, by))
     db.prefetch_records(item[1].record_id for item in found)
-    result.matches = [_make_match(prepared, *item) for item in found]
+    matches = [_make_match(prepared, *item) for item in found]
+    matches = _borrow_alias_ratings(db, matches)
+    result.matches = [merged for group in groups for merged in _merge_aliases([matches[i] for i in group])]
     result.notes.extend(notes)
     for distro in sorted(unknown_distros):
         result.notes.append(f"no OSV ecosystem known for distro {distro!r}: its OS packages were not matched")
@@ -244,6 +249,68 @@ class _Target:
 
 
 _UNCOMPARABLE = object()
+
+
+def _borrow_alias_ratings(db: VulnDB, matches: list[Match]) -> list[Match]:
+    """An unrated record (GO-…, PYSEC-…, ALPINE-…) takes the CVSS score of a record it names as
+    an alias (often the GHSA entry for the same flaw), when the database holds one."""
+    unrated = [m for m in matches if m.cvss_score is None and m.severity_source.startswith("unrated")]
+    if not unrated:
+        return matches
+    db.prefetch_records(alias for m in unrated for alias in m.aliases)
+    borrowed: dict[str, Rating] = {}
+    for m in unrated:
+        if m.record_id in borrowed:
+            continue
+        for alias in m.aliases:
+            try:
+                other = db.record(alias)
+            except KeyError:
+                continue
+            rating = rate(other.severity, None)
+            if rating.score is not None:
+                borrowed[m.record_id] = Rating(rating.severity, f"{rating.source}, from alias {alias}",
+                                               rating.score, rating.vector)
+                break
+    if not borrowed:
+        return matches
+    return [replace(m, severity=r.severity, severity_source=r.source, cvss_score=r.score, cvss_vector=r.vector)
+            if (r := borrowed.get(m.record_id)) and m.cvss_score is None and m.severity_source.startswith("unrated")
+            else m for m in matches]
+
+
+def _merge_aliases(matches: list[Match]) -> list[Match]:
+    """One package matched by records that are aliases of each other (GO-2023-1 and the GHSA it
+    names) is one vulnerability: keep the best-described record, list the others as aliases."""
+    if len(matches) < 2:
+        return matches
+    parent = list(range(len(matches)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for index, match in enumerate(matches):
+        for ident in match.vulnerability_ids:
+            if ident in owner:
+                parent[root(index)] = root(owner[ident])
+            else:
+                owner[ident] = index
+    clusters: dict[int, list[Match]] = {}
+    for index, match in enumerate(matches):
+        clusters.setdefault(root(index), []).append(match)
+    merged = []
+    for cluster in clusters.values():
+        if len(cluster) == 1:
+            merged.append(cluster[0])
+            continue
+        best = min(cluster, key=lambda m: (m.cvss_score is None, m.fixed_version is None, m.record_id))
+        others = [i for m in cluster for i in m.vulnerability_ids if i != best.record_id]
+        merged.append(replace(best, aliases=tuple(dict.fromkeys([*best.aliases, *others]))))
+    return merged
 
 
 def _make_match(prepared: _Prepared, package: Package, row: AffectedRow, ecosystem: str, name: str,
