@@ -157,7 +157,7 @@ def test_ignore_file_reasons_and_expiry(cdx_sbom, fixture_db, dockopt, tmp_path)
 
 
 def test_table_output(cdx_sbom, fixture_db, dockopt):
-    result = _scan(dockopt, cdx_sbom, fixture_db)
+    result = dockopt("scan", "--sbom", "-", "--db", str(fixture_db), input=cdx_sbom.read_text())
     assert result.returncode == 0
     assert "DSA-9001-1 (CVE-2099-1001)" in result.stdout
     assert "11 vulnerabilities (2 critical, 3 high, 4 medium, 2 low) in 13 packages" in result.stdout

@@ -18,7 +18,7 @@ FORMATS = ["table", "json", "sarif", "cyclonedx"]
 @click.command("scan")
 @click.argument("image", required=False)
 @click.option("--sbom", "sbom", type=click.Path(path_type=Path), metavar="FILE",
-              help="Scan the packages of a CycloneDX JSON or SPDX JSON SBOM instead of an image.")
+              help="Scan the packages of a CycloneDX JSON or SPDX JSON SBOM (`-` for stdin) instead of an image.")
 @click.option("--db", "db_path", metavar="PATH", help=DB_HELP)
 @click.option("--fail-on", "fail_on", metavar="SEVERITY",
               help="Exit 1 when a vulnerability at or above this severity remains (info, low, medium, high, critical).")
@@ -65,7 +65,8 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
     notes = []
     if packages.skipped:
         notes.append(f"{packages.skipped} SBOM entries without a usable package URL were not matched")
-    report = scan_packages(packages, resolve_db(db_path), target=str(sbom), only_fixed=only_fixed, rules=rules,
+    target = "stdin" if str(sbom) == "-" else str(sbom)
+    report = scan_packages(packages, resolve_db(db_path), target=target, only_fixed=only_fixed, rules=rules,
                            notes=notes)
     if fmt == "json":
         text = render_json(report)

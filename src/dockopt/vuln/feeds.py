@@ -37,7 +37,7 @@ class FeedResult:
     ecosystem: str
     source: str
     status: str
-    """"updated", "not-modified" (304 or unchanged file) or "imported" for first downloads."""
+    """"updated" (downloaded and applied) or "not-modified" (HTTP 304, or an unchanged local file)."""
     records: int
     withdrawn: int = 0
     seconds: float = 0.0

@@ -84,8 +84,9 @@ def render_table(report: ScanReport, color: bool = False, width: int | None = No
             table.add_column(column, no_wrap=True,
                              min_width=max(len(column), *(len(row[index]) for row in rows)))
         table.add_column("SUMMARY", overflow="ellipsis", no_wrap=True, min_width=10)
+        styles = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*row, style=styles.get(row[0]) if color else None)
         console.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
     line = (f"{len(report.matches)} vulnerabilities ({counts}) in {report.packages} packages"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,10 @@ def package_from_purl(purl_text: str, *, licenses: tuple[str, ...] = (),
 
 
 def read_sbom(path: Path) -> SbomPackages:
+    """Packages of a CycloneDX or SPDX JSON file (`-` reads standard input)."""
     try:
-        data = json.loads(path.read_bytes())
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        data = json.loads(raw)
     except OSError as exc:
         raise InputError(f"cannot read SBOM {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
