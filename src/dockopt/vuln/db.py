@@ -137,7 +137,7 @@ class VulnDB:
                 f"no vulnerability database at {self.path}; run `dockopt db update` "
                 f"(or `dockopt db import PATH` offline) first")
         try:
-            self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self.conn = sqlite3.connect(_read_only_uri(self.path), uri=True)
             version = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"{self.path} is not a dockopt vulnerability database ({exc})") from None
@@ -236,6 +236,11 @@ class VulnDB:
                                     json.loads(r[6]) if r[6] else []))
 
 
+def _read_only_uri(path: Path) -> str:
+    # as_uri() percent-encodes "?" and "#", which would otherwise end the path part of the URI.
+    return path.resolve().as_uri() + "?mode=ro"
+
+
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
     conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -286,7 +291,7 @@ def writing(path: str | Path) -> Iterator[sqlite3.Connection]:
 
 def _open_existing(path: Path) -> sqlite3.Connection:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True)
         row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} exists but is not a dockopt vulnerability database ({exc}); "
