@@ -41,7 +41,10 @@ def db() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def update_cmd(db_path: str | None, mirror: str | None, ecosystems: tuple[str, ...], retries: int,
                timeout: float, quiet: bool) -> None:
-    """Download the OSV exports and swap them into the database atomically."""
+    """Download OSV exports; swap them in atomically.
+
+    Conditional requests, retries with backoff; a failure leaves the database unchanged.
+    """
     from dockopt.vuln.feeds import DEFAULT_ECOSYSTEMS, DEFAULT_MIRROR, local_ecosystems, update
 
     path = resolve_db(db_path)
@@ -66,7 +69,10 @@ def update_cmd(db_path: str | None, mirror: str | None, ecosystems: tuple[str, .
 @click.option("--db", "db_path", metavar="PATH", help=DB_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def import_cmd(paths: tuple[Path, ...], db_path: str | None, quiet: bool) -> None:
-    """Import OSV records from JSON/YAML files, directories and zip archives (air-gapped use)."""
+    """Import OSV records: JSON/YAML files, directories, zips.
+
+    For air-gapped machines: the records replace earlier versions of the same ids.
+    """
     from dockopt.vuln.importer import import_paths
 
     path = resolve_db(db_path)
@@ -96,7 +102,7 @@ def _age(as_of: str | None) -> str:
 @click.option("--db", "db_path", metavar="PATH", help=DB_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def status_cmd(db_path: str | None, fmt: str) -> None:
-    """Show the database's feeds and ecosystems, record counts, as-of times and age."""
+    """Show feeds, ecosystems, record counts, as-of times, age."""
     from dockopt.report.output import dump_json, write_text
     from dockopt.vuln.db import VulnDB
 
