@@ -281,11 +281,15 @@ def writing(path: str | Path) -> Iterator[sqlite3.Connection]:
         conn.close()
         conn = None
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if conn is not None:
             conn.close()
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, (OSError, sqlite3.Error)):
+            # Disk full, permissions …: the current database is untouched, say so in one line.
+            detail = getattr(exc, "strerror", None) or str(exc)
+            raise DatabaseError(f"cannot write the database {target}: {detail}; it is unchanged") from None
         raise
 
 

@@ -54,6 +54,22 @@ class _Fetched:
     last_modified: str | None
 
 
+@dataclass(frozen=True)
+class _Previous:
+    source: str | None
+    etag: str | None
+    data_modified: str | None
+
+    @property
+    def data_modified_header(self) -> str | None:
+        from email.utils import format_datetime
+
+        from dockopt.vuln.db import parse_time
+
+        moment = parse_time(self.data_modified)
+        return format_datetime(moment, usegmt=True) if moment else None
+
+
 def export_location(base: str, ecosystem: str) -> str:
     """Where the ecosystem's all.zip lives under `base` (URL or directory)."""
     if _is_http(base):
@@ -80,7 +96,7 @@ def _http_date(value: str | None) -> str | None:
         return None
 
 
-def _fetch_local(ecosystem: str, base: str, previous: "_Previous | None") -> _Fetched:
+def _fetch_local(ecosystem: str, base: str, previous: _Previous | None) -> _Fetched:
     source = export_location(base, ecosystem)
     path = Path(source)
     try:
@@ -94,7 +110,7 @@ def _fetch_local(ecosystem: str, base: str, previous: "_Previous | None") -> _Fe
     return _Fetched(ecosystem, source, path, validator, modified)
 
 
-def _fetch_http(client, ecosystem: str, base: str, previous: "_Previous | None", workdir: Path,
+def _fetch_http(client, ecosystem: str, base: str, previous: _Previous | None, workdir: Path,
                 retries: int, backoff: float) -> _Fetched:
     import httpx
 
@@ -136,22 +152,6 @@ def _fetch_http(client, ecosystem: str, base: str, previous: "_Previous | None",
                     f"offline? the database is unchanged (use --mirror with a local copy, or `dockopt db import`)")
 
 
-@dataclass(frozen=True)
-class _Previous:
-    source: str | None
-    etag: str | None
-    data_modified: str | None
-
-    @property
-    def data_modified_header(self) -> str | None:
-        from email.utils import format_datetime
-
-        from dockopt.vuln.db import parse_time
-
-        moment = parse_time(self.data_modified)
-        return format_datetime(moment, usegmt=True) if moment else None
-
-
 def local_ecosystems(mirror: str) -> list[str]:
     """Ecosystems a local mirror holds (directories with an all.zip)."""
     base = _local_base(mirror)
@@ -171,8 +171,11 @@ def update(db_path: Path, ecosystems: list[str], mirror: str = DEFAULT_MIRROR, r
         if state:
             previous[ecosystem] = _Previous(state.source, state.etag, state.data_modified)
     db_dir = Path(db_path).parent
-    db_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".dockopt-osv-", dir=db_dir))
+    try:
+        db_dir.mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix=".dockopt-osv-", dir=db_dir))
+    except OSError as exc:
+        raise FeedError(f"cannot write next to {db_path}: {exc.strerror or exc}") from None
     try:
         fetched: list[_Fetched] = []
         client = None
