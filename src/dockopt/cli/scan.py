@@ -48,8 +48,6 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
         raise UsageError(f"unknown format {fmt!r} in config (expected one of: {', '.join(FORMATS)})")
     if (image is None) == (sbom is None):
         raise UsageError("give either an IMAGE or --sbom FILE")
-    if image is not None:
-        raise UsageError("scanning images directly is not available yet; generate an SBOM and use --sbom FILE")
 
     rules = []
     ignore_path = ignore_file or (Path(config["ignore-file"]) if config.get("ignore-file") else None)
@@ -61,11 +59,15 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
     from dockopt.vuln.sbom_input import read_sbom
     from dockopt.vuln.scan import scan_packages
 
-    packages = read_sbom(sbom)
-    notes = []
-    if packages.skipped:
-        notes.append(f"{packages.skipped} SBOM entries without a usable package URL were not matched")
-    target = "stdin" if str(sbom) == "-" else str(sbom)
+    notes: list[str] = []
+    if image is not None:
+        packages = image_packages(image)
+        target = image
+    else:
+        packages = read_sbom(sbom)
+        if packages.skipped:
+            notes.append(f"{packages.skipped} SBOM entries without a usable package URL were not matched")
+        target = "stdin" if str(sbom) == "-" else str(sbom)
     report = scan_packages(packages, resolve_db(db_path), target=target, only_fixed=only_fixed, rules=rules,
                            notes=notes)
     if fmt == "json":
@@ -83,3 +85,8 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
         click.echo(f"dockopt: note: {note}", err=True)
     if threshold is not None and any(m.severity >= threshold for m in report.matches):
         sys.exit(EXIT_FINDINGS)
+
+
+def image_packages(image: str) -> list:
+    """The packages of IMAGE, from the catalogers' pass over its layers (wired when they exist)."""
+    raise UsageError("scanning images directly is not available yet; generate an SBOM and use --sbom FILE")
