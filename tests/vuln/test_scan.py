@@ -248,3 +248,28 @@ def test_matching_core_takes_plain_packages(fixture_db):
     assert deb12.to_finding().location.path == "/var/lib/dpkg/status"
     assert any("slackware" in note for note in result.notes)
     assert any("not.a.version!" in note for note in result.notes)
+
+
+def test_real_syft_sbom_matches_through_source_packages(tmp_path, dockopt):
+    """An SBOM written by syft 1.18 for the Debian test image: binaries are matched under their
+    source package and *source* version. bsdutils 1:2.38.1-5+deb12u3 comes from util-linux
+    2.38.1-5+deb12u3: compared with its own epoch it would look newer than any fix."""
+    records = tmp_path / "records"
+    records.mkdir()
+    for rid, source, fixed in (("DEBIAN-CVE-2099-7001", "util-linux", "2.38.1-5+deb12u4"),
+                               ("DEBIAN-CVE-2099-7002", "bash", "5.2.15-3"),
+                               ("DEBIAN-CVE-2099-7003", "adduser", "3.134")):
+        (records / f"{rid}.json").write_text(json.dumps({
+            "id": rid, "modified": "2026-11-01T00:00:00Z", "aliases": [rid.replace("DEBIAN-", "")],
+            "affected": [{"package": {"ecosystem": "Debian:12", "name": source},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]}]}))
+    db = tmp_path / "v.sqlite3"
+    assert dockopt("db", "import", str(records), "--db", str(db)).returncode == 0
+    result = dockopt("scan", "--sbom", str(DATA / "syft-debian-12.cdx.json"), "--db", str(db), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    matches = {m["package"]["name"]: m for m in json.loads(result.stdout)["matches"]}
+    assert set(matches) == {"bsdutils", "bash"}  # adduser 3.134 is the fixed version itself
+    bsdutils = matches["bsdutils"]["match"]
+    assert (bsdutils["name"], bsdutils["version"]) == ("util-linux", "2.38.1-5+deb12u3")
+    assert matches["bash"]["match"]["version"] == "5.2.15-2"  # not the binNMU 5.2.15-2+b13
+    assert matches["bash"]["package"]["locations"][0]["path"] == "/var/lib/dpkg/status"
