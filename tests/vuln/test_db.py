@@ -56,9 +56,10 @@ def test_import_directory_keeps_aliases_drops_withdrawn_and_git_only(fixture_db)
         # A record whose only ranges are commits has nothing to match versions against.
         assert db.affected("PyPI", "requests") and "OSV-2099-GIT" in ids
         assert db.ecosystem_counts()["Debian:12"] == 2
-        # The Go record's placeholder dates do not break the import or the feed's as-of time.
+        # The GO record's placeholder dates (0001-01-01) are ignored for the feed's as-of time.
         feeds = {f.name: f for f in db.feeds()}
-        assert feeds["Go"].records == 1 and feeds["Go"].as_of and not feeds["Go"].as_of.startswith("0001")
+        assert feeds["Go"].records == 2 and feeds["Go"].as_of == "2024-01-01T00:00:00Z"
+        assert db.record("GO-2099-4001").modified == "0001-01-01T00:00:00Z"
 
 
 def test_import_zip_and_reimport_replaces(tmp_path, dockopt):
@@ -224,6 +225,25 @@ def test_failing_server_leaves_database_intact(tmp_path, mirror, dockopt):
     assert [p.name for p in tmp_path.iterdir()] == ["v.sqlite3"]  # no downloads or copies left
 
 
+def test_damaged_export_leaves_database_intact(tmp_path, mirror, dockopt):
+    good = _zip_of([_record("P-1", "foo", "1.0"), _record("P-2", "bar", "2.0")])
+    mirror.files["/PyPI/all.zip"] = good
+    db = tmp_path / "v.sqlite3"
+    args = ("db", "update", "--db", str(db), "--mirror", mirror.url, "-e", "PyPI")
+    assert dockopt(*args).returncode == 0
+    before = _digest(db)
+    damaged = bytearray(_zip_of([_record("P-3", "baz", "3.0"), _record("P-4", "qux", "4.0")]))
+    damaged[40:48] = b"XXXXXXXX"  # inside the first member's compressed data: CRC no longer matches
+    mirror.files["/PyPI/all.zip"] = bytes(damaged)
+    result = dockopt(*args)
+    assert result.returncode == 2 and "damaged" in result.stderr and "database is unchanged" in result.stderr
+    assert _digest(db) == before
+    mirror.files["/PyPI/all.zip"] = b"<html>captive portal</html>"
+    result = dockopt(*args)
+    assert result.returncode == 2 and "damaged" in result.stderr
+    assert _digest(db) == before
+
+
 def test_offline_is_one_clear_line(tmp_path, dockopt):
     import socket
 
@@ -250,3 +270,25 @@ def test_update_from_local_mirror_path_and_file_url(tmp_path, dockopt):
     assert "Alpine: not-modified" in again.stdout
     with VulnDB(db) as store:
         assert [r.record_id for r in store.affected("Alpine:v3.19", "musl")] == ["A-1"]
+
+
+def test_zip_member_lying_about_its_size_is_rejected(tmp_path, dockopt):
+    """A member that inflates to more than its declared size (a zip bomb) is refused, not inflated."""
+    import struct
+    import zlib
+
+    payload = json.dumps(_record("B-1", "foo", "1.0")).encode() + b" " * 5_000_000
+    compressed = zlib.compress(payload)[2:-4]  # raw deflate
+    name = b"B-1.json"
+    crc = zlib.crc32(payload)
+    declared = 1000  # the lie
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(compressed), declared,
+                        len(name), 0) + name + compressed
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(compressed),
+                          declared, len(name), 0, 0, 0, 0, 0, 0) + name
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(local + central + end)
+    result = dockopt("db", "import", str(bomb), "--db", str(tmp_path / "v.sqlite3"))
+    assert result.returncode == 2 and "not a readable zip archive" in result.stderr
+    assert not (tmp_path / "v.sqlite3").exists()

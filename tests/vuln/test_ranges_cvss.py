@@ -79,6 +79,34 @@ def test_severity_bands_and_sources():
     assert rate([], "MODERATE").severity == Severity.MEDIUM
     assert rate([{"type": "Ubuntu", "score": "high"}], None).severity == Severity.HIGH
     v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
-    assert rate([{"type": "CVSS_V4", "score": v4}], "HIGH").severity == Severity.HIGH
+    scored = rate([{"type": "CVSS_V4", "score": v4}], "LOW")  # the optional `cvss` package is a test dependency
+    assert scored.severity == Severity.CRITICAL and scored.score == 9.3
+    # A v3 vector is preferred over a v4 one (it is scored by dockopt itself).
+    v3 = "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N"
+    both = rate([{"type": "CVSS_V4", "score": v4}, {"type": "CVSS_V3", "score": v3}], None)
+    assert both.score == 3.3 and both.severity == Severity.LOW
     unrated = rate([], None)
     assert unrated.severity == UNRATED and "unrated" in unrated.source
+
+
+def test_cvss_scores_against_the_cvss_package():
+    """Random v3.0/v3.1/v2 vectors scored here and by the `cvss` package (Red Hat's reference
+    implementation) must agree exactly."""
+    import random
+
+    from cvss import CVSS2, CVSS3
+
+    rng = random.Random(31)
+    v3 = {"AV": "NALP", "AC": "LH", "PR": "NLH", "UI": "NR", "S": "UC", "C": "HLN", "I": "HLN", "A": "HLN"}
+    v2 = {"AV": "LAN", "AC": "HML", "Au": "MSN", "C": "NPC", "I": "NPC", "A": "NPC"}
+    mismatches = []
+    for _ in range(3000):
+        prefix = rng.choice(["CVSS:3.0", "CVSS:3.1"])
+        vector = prefix + "/" + "/".join(f"{k}:{rng.choice(v)}" for k, v in v3.items())
+        if base_score(vector) != float(CVSS3(vector).base_score):
+            mismatches.append(vector)
+    for _ in range(1000):
+        vector = "/".join(f"{k}:{rng.choice(v)}" for k, v in v2.items())
+        if base_score(vector) != float(CVSS2(vector).base_score):
+            mismatches.append(vector)
+    assert not mismatches, mismatches[:10]

@@ -55,7 +55,8 @@ EXPECTED = {
     "GHSA-j8r2-6x86-q33q": ("requests", "medium", "2.31.0"),
     "PYSEC-2099-3001": ("jinja2", "medium", None),
     "GHSA-35jh-r3h4-6jhm": ("lodash", "high", "4.17.21"),
-    "GO-2099-4001": ("golang.org/x/net", "medium", "0.17.0"),
+    # GO-2099-4001 and GHSA-aaaa-bbbb-cccc are aliases: one vulnerability, the scored record kept.
+    "GHSA-aaaa-bbbb-cccc": ("golang.org/x/net", "high", "0.17.0"),
     "GHSA-test-jackson": ("com.fasterxml.jackson.core:jackson-databind", "critical", None),
     "RUSTSEC-2099-0001": ("smallvec", "medium", "1.6.1"),
     "GHSA-test-rack": ("rack", "low", "2.2.6.3"),
@@ -103,6 +104,10 @@ def test_json_report_matches_and_explains(cdx_sbom, fixture_db, dockopt):
 
     stdlib = by_id[("GO-2099-4001", "stdlib")]
     assert stdlib["fixed_version"] == "1.21.3" and stdlib["match"]["range"]["introduced"] == "1.21.0-0"
+    # Unrated GO record: the CVSS vector of the GHSA record it names as an alias decides.
+    assert stdlib["severity"] == "high" and stdlib["severity_source"].endswith("from alias GHSA-aaaa-bbbb-cccc")
+    xnet = by_id[("GHSA-aaaa-bbbb-cccc", "golang.org/x/net")]
+    assert "GO-2099-4001" in xnet["aliases"] and "CVE-2099-4001" in xnet["aliases"]
     jinja = by_id[("PYSEC-2099-3001", "jinja2")]
     assert jinja["match"]["by"] == "versions" and jinja["cvss_score"] == 6.1
     jackson = by_id[("GHSA-test-jackson", "com.fasterxml.jackson.core:jackson-databind")]
@@ -152,10 +157,10 @@ def test_ignore_file_reasons_and_expiry(cdx_sbom, fixture_db, dockopt, tmp_path)
 
 
 def test_table_output(cdx_sbom, fixture_db, dockopt):
-    result = _scan(dockopt, cdx_sbom, fixture_db)
+    result = dockopt("scan", "--sbom", "-", "--db", str(fixture_db), input=cdx_sbom.read_text())
     assert result.returncode == 0
     assert "DSA-9001-1 (CVE-2099-1001)" in result.stdout
-    assert "11 vulnerabilities (2 critical, 1 high, 6 medium, 2 low) in 13 packages" in result.stdout
+    assert "11 vulnerabilities (2 critical, 3 high, 4 medium, 2 low) in 13 packages" in result.stdout
 
 
 def test_sarif_is_valid(cdx_sbom, fixture_db, dockopt, tmp_path):
@@ -165,7 +170,7 @@ def test_sarif_is_valid(cdx_sbom, fixture_db, dockopt, tmp_path):
     result = _scan(dockopt, cdx_sbom, fixture_db, "--format", "sarif", "-o", str(out))
     assert result.returncode == 0 and result.stdout == ""
     sarif = json.loads(out.read_text())
-    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((DATA.parent.parent / "data" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(sarif, schema)
     results = sarif["runs"][0]["results"]
     assert len(results) == 11
@@ -185,7 +190,7 @@ def test_cyclonedx_is_valid(cdx_sbom, fixture_db, dockopt):
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(result.stdout) is None
     bom = json.loads(result.stdout)
     vulns = {v["id"]: v for v in bom["vulnerabilities"]}
-    assert len(vulns) == 10  # GO-2099-4001 affects two components: one entry per component, same id
+    assert len(vulns) == 11
     ssl = vulns["DSA-9001-1"]
     assert ssl["ratings"][0]["score"] == 9.1 and ssl["ratings"][0]["method"] == "CVSSv31"
     assert ssl["references"][0]["id"] == "CVE-2099-1001"
@@ -206,7 +211,7 @@ def test_spdx_input(fixture_db, dockopt, tmp_path):
                                 "dataLicense": "CC0-1.0", "packages": packages}))
     result = _scan(dockopt, sbom, fixture_db, "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert {m["id"] for m in json.loads(result.stdout)["matches"]} == set(EXPECTED)
+    assert {m["id"] for m in json.loads(result.stdout)["matches"]} == set(EXPECTED) | {"GO-2099-4001"}
 
 
 def test_bad_inputs_exit_2_without_output(fixture_db, dockopt, tmp_path):
@@ -243,3 +248,28 @@ def test_matching_core_takes_plain_packages(fixture_db):
     assert deb12.to_finding().location.path == "/var/lib/dpkg/status"
     assert any("slackware" in note for note in result.notes)
     assert any("not.a.version!" in note for note in result.notes)
+
+
+def test_real_syft_sbom_matches_through_source_packages(tmp_path, dockopt):
+    """An SBOM written by syft 1.18 for the Debian test image: binaries are matched under their
+    source package and *source* version. bsdutils 1:2.38.1-5+deb12u3 comes from util-linux
+    2.38.1-5+deb12u3: compared with its own epoch it would look newer than any fix."""
+    records = tmp_path / "records"
+    records.mkdir()
+    for rid, source, fixed in (("DEBIAN-CVE-2099-7001", "util-linux", "2.38.1-5+deb12u4"),
+                               ("DEBIAN-CVE-2099-7002", "bash", "5.2.15-3"),
+                               ("DEBIAN-CVE-2099-7003", "adduser", "3.134")):
+        (records / f"{rid}.json").write_text(json.dumps({
+            "id": rid, "modified": "2026-11-01T00:00:00Z", "aliases": [rid.replace("DEBIAN-", "")],
+            "affected": [{"package": {"ecosystem": "Debian:12", "name": source},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]}]}))
+    db = tmp_path / "v.sqlite3"
+    assert dockopt("db", "import", str(records), "--db", str(db)).returncode == 0
+    result = dockopt("scan", "--sbom", str(DATA / "syft-debian-12.cdx.json"), "--db", str(db), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    matches = {m["package"]["name"]: m for m in json.loads(result.stdout)["matches"]}
+    assert set(matches) == {"bsdutils", "bash"}  # adduser 3.134 is the fixed version itself
+    bsdutils = matches["bsdutils"]["match"]
+    assert (bsdutils["name"], bsdutils["version"]) == ("util-linux", "2.38.1-5+deb12u3")
+    assert matches["bash"]["match"]["version"] == "5.2.15-2"  # not the binNMU 5.2.15-2+b13
+    assert matches["bash"]["package"]["locations"][0]["path"] == "/var/lib/dpkg/status"

@@ -41,7 +41,10 @@ def db() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def update_cmd(db_path: str | None, mirror: str | None, ecosystems: tuple[str, ...], retries: int,
                timeout: float, quiet: bool) -> None:
-    """Download the OSV exports and swap them into the database atomically."""
+    """Download OSV exports; swap them in atomically.
+
+    Conditional requests, retries with backoff; a failure leaves the database unchanged.
+    """
     from dockopt.vuln.feeds import DEFAULT_ECOSYSTEMS, DEFAULT_MIRROR, local_ecosystems, update
 
     path = resolve_db(db_path)
@@ -50,11 +53,13 @@ def update_cmd(db_path: str | None, mirror: str | None, ecosystems: tuple[str, .
     if not names:
         is_http = mirror.startswith(("http://", "https://"))
         names = list(DEFAULT_ECOSYSTEMS) if is_http else local_ecosystems(mirror)
-    progress = None if quiet else (lambda message: click.echo(message, err=True))
+    # Per-download progress on a terminal only; the summary below is the command's output.
+    progress = None if quiet or not sys.stderr.isatty() else (lambda message: click.echo(message, err=True))
     results = update(path, names, mirror=mirror, retries=retries, timeout=timeout, progress=progress)
     if not quiet:
         for r in results:
             extra = f", {r.withdrawn} withdrawn skipped" if r.withdrawn else ""
+            extra += f", {r.invalid} malformed documents skipped" if r.invalid else ""
             click.echo(f"{r.ecosystem}: {r.status}, {r.records} records{extra}")
         click.echo(f"database: {path}")
 
@@ -64,7 +69,10 @@ def update_cmd(db_path: str | None, mirror: str | None, ecosystems: tuple[str, .
 @click.option("--db", "db_path", metavar="PATH", help=DB_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def import_cmd(paths: tuple[Path, ...], db_path: str | None, quiet: bool) -> None:
-    """Import OSV records from JSON/YAML files, directories and zip archives (air-gapped use)."""
+    """Import OSV records: JSON/YAML files, directories, zips.
+
+    For air-gapped machines: the records replace earlier versions of the same ids.
+    """
     from dockopt.vuln.importer import import_paths
 
     path = resolve_db(db_path)
@@ -94,7 +102,7 @@ def _age(as_of: str | None) -> str:
 @click.option("--db", "db_path", metavar="PATH", help=DB_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def status_cmd(db_path: str | None, fmt: str) -> None:
-    """Show the database's feeds and ecosystems, record counts, as-of times and age."""
+    """Show feeds, ecosystems, record counts, as-of times, age."""
     from dockopt.report.output import dump_json, write_text
     from dockopt.vuln.db import VulnDB
 

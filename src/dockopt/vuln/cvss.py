@@ -1,6 +1,7 @@
 """CVSS base scores computed from vectors (v3.0, v3.1 and v2), so severity never depends on a
-score someone else rounded. CVSS v4 vectors are recognised but not scored here (their scoring
-needs the specification's macro-vector table); callers fall back to another rating."""
+score someone else rounded. CVSS v4 scoring needs the specification's macro-vector table: it is
+delegated to the optional `cvss` package (`pip install 'dockopt[cvss4]'`); without it v4 vectors
+are not scored and callers fall back to another rating."""
 
 from __future__ import annotations
 
@@ -95,13 +96,26 @@ def v2_base_score(vector: str) -> float:
     return round((0.6 * impact + 0.4 * exploitability - 1.5) * f_impact + 1e-9, 1)
 
 
+def v4_base_score(vector: str) -> float | None:
+    """The CVSS v4.0 base score when the optional `cvss` package is installed, else None."""
+    try:
+        from cvss import CVSS4
+        from cvss.exceptions import CVSSError
+    except ImportError:
+        return None
+    try:
+        return float(CVSS4(vector.strip()).base_score)
+    except (CVSSError, ValueError, KeyError) as exc:
+        raise InvalidVector(f"bad CVSS v4 vector {vector!r}: {exc}") from None
+
+
 def base_score(vector: str) -> float | None:
-    """The base score of a v2 or v3.x vector; None for v4 (not scored here)."""
+    """The base score of a v2, v3.x or (with the `cvss` package) v4 vector; None when unscored."""
     text = vector.strip()
     if text.startswith("CVSS:3."):
         return v3_base_score(text)
     if text.startswith("CVSS:4."):
-        return None
+        return v4_base_score(text)
     return v2_base_score(text)
 
 

@@ -16,11 +16,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from dockopt.errors import DockoptError, InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -40,6 +40,7 @@ CREATE TABLE records (
   aliases TEXT NOT NULL,      -- JSON list
   summary TEXT,
   severity TEXT,              -- JSON list of {type, score}
+  refs TEXT,                  -- JSON list of the first reference URLs
   data TEXT NOT NULL          -- the record as imported (JSON)
 );
 CREATE INDEX records_feed ON records(feed);
@@ -118,7 +119,12 @@ class RecordRow:
     aliases: tuple[str, ...]
     summary: str | None
     severity: list[dict[str, Any]]
-    data: dict[str, Any]
+    references: tuple[str, ...]
+
+    def data(self, db: "VulnDB") -> dict[str, Any]:
+        """The full record as imported (read on demand: it can be large)."""
+        row = db.conn.execute("SELECT data FROM records WHERE id = ?", (self.id,)).fetchone()
+        return json.loads(row[0]) if row else {}
 
 
 class VulnDB:
@@ -131,7 +137,7 @@ class VulnDB:
                 f"no vulnerability database at {self.path}; run `dockopt db update` "
                 f"(or `dockopt db import PATH` offline) first")
         try:
-            self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self.conn = sqlite3.connect(_read_only_uri(self.path), uri=True)
             version = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"{self.path} is not a dockopt vulnerability database ({exc})") from None
@@ -140,6 +146,7 @@ class VulnDB:
                                 f"{SCHEMA_VERSION}; rebuild it with `dockopt db update`")
         self._record_cache: dict[str, RecordRow] = {}
         self._affected_cache: dict[tuple[str, str], list[AffectedRow]] = {}
+        self._names: dict[str, frozenset[str]] = {}
 
     def close(self) -> None:
         self.conn.close()
@@ -164,11 +171,21 @@ class VulnDB:
     def record_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
+    def names(self, ecosystem: str) -> frozenset[str]:
+        """Every package name with a record in `ecosystem` (one indexed scan, then cached)."""
+        cached = self._names.get(ecosystem)
+        if cached is None:
+            rows = self.conn.execute("SELECT DISTINCT name FROM affected WHERE ecosystem = ?", (ecosystem,))
+            cached = self._names[ecosystem] = frozenset(row[0] for row in rows)
+        return cached
+
     def affected(self, ecosystem: str, name: str) -> list[AffectedRow]:
         cache_key = (ecosystem, name)
         cached = self._affected_cache.get(cache_key)
         if cached is not None:
             return cached
+        if name not in self.names(ecosystem):
+            return []  # most packages have no advisory: skip the query
         rows = self.conn.execute(
             "SELECT record_id, ecosystem, name, ranges, versions, rating, severity FROM affected "
             "WHERE ecosystem = ? AND name = ?", (ecosystem, name)).fetchall()
@@ -179,17 +196,49 @@ class VulnDB:
 
     def record(self, record_id: str) -> RecordRow:
         cached = self._record_cache.get(record_id)
-        if cached is not None:
-            return cached
-        row = self.conn.execute(
-            "SELECT id, feed, modified, published, aliases, summary, severity, data FROM records WHERE id = ?",
-            (record_id,)).fetchone()
-        if row is None:
-            raise KeyError(record_id)
-        result = RecordRow(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5],
-                           json.loads(row[6]) if row[6] else [], json.loads(row[7]))
-        self._record_cache[record_id] = result
-        return result
+        if cached is None:
+            self.prefetch_records([record_id])
+            cached = self._record_cache.get(record_id)
+            if cached is None:
+                raise KeyError(record_id)
+        return cached
+
+    def prefetch_records(self, record_ids: Iterable[str]) -> None:
+        """Load many records in a few queries (matching needs one per match)."""
+        wanted = [rid for rid in dict.fromkeys(record_ids) if rid not in self._record_cache]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.conn.execute(
+                "SELECT id, feed, modified, published, aliases, summary, severity, refs FROM records "
+                f"WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            for r in rows:
+                self._record_cache[r[0]] = RecordRow(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5],
+                                                     json.loads(r[6]) if r[6] else [],
+                                                     tuple(json.loads(r[7])) if r[7] else ())
+
+    def prefetch_affected(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Load the affected rows of many (ecosystem, name) pairs in a few queries."""
+        by_ecosystem: dict[str, list[str]] = {}
+        for ecosystem, name in dict.fromkeys(pairs):
+            if (ecosystem, name) not in self._affected_cache and name in self.names(ecosystem):
+                by_ecosystem.setdefault(ecosystem, []).append(name)
+        for ecosystem, names in by_ecosystem.items():
+            for name in names:
+                self._affected_cache[(ecosystem, name)] = []
+            for start in range(0, len(names), 500):
+                chunk = names[start:start + 500]
+                rows = self.conn.execute(
+                    "SELECT record_id, ecosystem, name, ranges, versions, rating, severity FROM affected "
+                    f"WHERE ecosystem = ? AND name IN ({','.join('?' * len(chunk))})", [ecosystem, *chunk])
+                for r in rows:
+                    self._affected_cache[(ecosystem, r[2])].append(
+                        AffectedRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), r[5],
+                                    json.loads(r[6]) if r[6] else []))
+
+
+def _read_only_uri(path: Path) -> str:
+    # as_uri() percent-encodes "?" and "#", which would otherwise end the path part of the URI.
+    return path.resolve().as_uri() + "?mode=ro"
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
@@ -232,17 +281,21 @@ def writing(path: str | Path) -> Iterator[sqlite3.Connection]:
         conn.close()
         conn = None
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if conn is not None:
             conn.close()
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, (OSError, sqlite3.Error)):
+            # Disk full, permissions …: the current database is untouched, say so in one line.
+            detail = getattr(exc, "strerror", None) or str(exc)
+            raise DatabaseError(f"cannot write the database {target}: {detail}; it is unchanged") from None
         raise
 
 
 def _open_existing(path: Path) -> sqlite3.Connection:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True)
         row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} exists but is not a dockopt vulnerability database ({exc}); "

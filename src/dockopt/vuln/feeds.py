@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote, urlparse
 
-from dockopt.errors import DockoptError
+from dockopt.errors import DockoptError, InputError
 from dockopt.vuln.db import now_iso, read_feed, writing
 from dockopt.vuln.importer import clear_feed, iter_zip, load_records, set_feed
 
@@ -37,10 +37,12 @@ class FeedResult:
     ecosystem: str
     source: str
     status: str
-    """"updated", "not-modified" (304 or unchanged file) or "imported" for first downloads."""
+    """"updated" (downloaded and applied) or "not-modified" (HTTP 304, or an unchanged local file)."""
     records: int
     withdrawn: int = 0
     seconds: float = 0.0
+    invalid: int = 0
+    """Documents in the export that were not OSV records (skipped)."""
 
 
 @dataclass
@@ -50,6 +52,22 @@ class _Fetched:
     path: Path | None  # None: not modified
     etag: str | None
     last_modified: str | None
+
+
+@dataclass(frozen=True)
+class _Previous:
+    source: str | None
+    etag: str | None
+    data_modified: str | None
+
+    @property
+    def data_modified_header(self) -> str | None:
+        from email.utils import format_datetime
+
+        from dockopt.vuln.db import parse_time
+
+        moment = parse_time(self.data_modified)
+        return format_datetime(moment, usegmt=True) if moment else None
 
 
 def export_location(base: str, ecosystem: str) -> str:
@@ -78,7 +96,7 @@ def _http_date(value: str | None) -> str | None:
         return None
 
 
-def _fetch_local(ecosystem: str, base: str, previous: "_Previous | None") -> _Fetched:
+def _fetch_local(ecosystem: str, base: str, previous: _Previous | None) -> _Fetched:
     source = export_location(base, ecosystem)
     path = Path(source)
     try:
@@ -92,7 +110,7 @@ def _fetch_local(ecosystem: str, base: str, previous: "_Previous | None") -> _Fe
     return _Fetched(ecosystem, source, path, validator, modified)
 
 
-def _fetch_http(client, ecosystem: str, base: str, previous: "_Previous | None", workdir: Path,
+def _fetch_http(client, ecosystem: str, base: str, previous: _Previous | None, workdir: Path,
                 retries: int, backoff: float) -> _Fetched:
     import httpx
 
@@ -134,21 +152,6 @@ def _fetch_http(client, ecosystem: str, base: str, previous: "_Previous | None",
                     f"offline? the database is unchanged (use --mirror with a local copy, or `dockopt db import`)")
 
 
-@dataclass(frozen=True)
-class _Previous:
-    source: str | None
-    etag: str | None
-    data_modified: str | None
-
-    @property
-    def data_modified_header(self) -> str | None:
-        from email.utils import format_datetime
-        from dockopt.vuln.db import parse_time
-
-        moment = parse_time(self.data_modified)
-        return format_datetime(moment, usegmt=True) if moment else None
-
-
 def local_ecosystems(mirror: str) -> list[str]:
     """Ecosystems a local mirror holds (directories with an all.zip)."""
     base = _local_base(mirror)
@@ -168,8 +171,11 @@ def update(db_path: Path, ecosystems: list[str], mirror: str = DEFAULT_MIRROR, r
         if state:
             previous[ecosystem] = _Previous(state.source, state.etag, state.data_modified)
     db_dir = Path(db_path).parent
-    db_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".dockopt-osv-", dir=db_dir))
+    try:
+        db_dir.mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix=".dockopt-osv-", dir=db_dir))
+    except OSError as exc:
+        raise FeedError(f"cannot write next to {db_path}: {exc.strerror or exc}") from None
     try:
         fetched: list[_Fetched] = []
         client = None
@@ -202,10 +208,14 @@ def update(db_path: Path, ecosystems: list[str], mirror: str = DEFAULT_MIRROR, r
                     results.append(FeedResult(item.ecosystem, item.source, "not-modified", count[0] if count else 0))
                     continue
                 clear_feed(conn, item.ecosystem)
-                stats = load_records(conn, iter_zip(item.path), feed=item.ecosystem, strict=False)
+                try:
+                    stats = load_records(conn, iter_zip(item.path), feed=item.ecosystem, strict=False)
+                except InputError as exc:
+                    raise FeedError(f"{item.ecosystem}: the export from {item.source} is damaged ({exc}); "
+                                    f"the database is unchanged") from None
                 set_feed(conn, item.ecosystem, item.source, checked, item.last_modified, item.etag)
                 results.append(FeedResult(item.ecosystem, item.source, "updated", stats.records, stats.withdrawn,
-                                          time.monotonic() - started))
+                                          time.monotonic() - started, len(stats.invalid)))
         return results
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -31,8 +31,11 @@ except ImportError:  # pragma: no cover
 from dockopt.errors import InputError
 from dockopt.vuln.db import feed_row, now_iso, parse_time, writing
 from dockopt.vuln.ecosystems import base_ecosystem, normalize_name
+from dockopt.vuln.osv import parse_record
 
 RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+"""Largest record file accepted from an archive (real OSV records are kilobytes)."""
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -61,7 +64,7 @@ def parse_document(name: str, data: bytes) -> list[dict[str, Any]]:
                          f"({str(exc).splitlines()[0]})") from None
     records = value if isinstance(value, list) else [value]
     for record in records:
-        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not record["id"]:
             raise InputError(f"{name}: not an OSV record (no string `id`)")
     return records
 
@@ -106,8 +109,13 @@ def _member_bytes(data: mmap.mmap, info: zipfile.ZipInfo, archive: zipfile.ZipFi
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     name_len, extra_len = struct.unpack("<HH", data[offset + 26:offset + 30])
     start = offset + 30 + name_len + extra_len
+    if info.file_size > MAX_RECORD_BYTES:
+        raise zipfile.BadZipFile(f"{info.filename} claims {info.file_size} bytes; OSV records are far smaller")
     if info.compress_type == zipfile.ZIP_DEFLATED:
-        content = zlib.decompress(data[start:start + info.compress_size], -15)
+        # Inflate at most one byte past the declared size: a member that lies about its size
+        # (a zip bomb) cannot make us allocate more than the limit.
+        inflater = zlib.decompressobj(-15)
+        content = inflater.decompress(data[start:start + info.compress_size], info.file_size + 1)
     elif info.compress_type == zipfile.ZIP_STORED:
         content = data[start:start + info.compress_size]
     else:
@@ -117,34 +125,44 @@ def _member_bytes(data: mmap.mmap, info: zipfile.ZipInfo, archive: zipfile.ZipFi
     return content
 
 
-def _severity_word(affected: dict[str, Any], record: dict[str, Any]) -> str | None:
-    """The ecosystem's own rating: GHSA/PyPA `database_specific.severity`, Debian urgency …"""
-    for holder in (affected.get("ecosystem_specific"), affected.get("database_specific"),
-                   record.get("database_specific")):
-        if isinstance(holder, dict):
-            for field_name in ("severity", "urgency"):
-                value = holder.get(field_name)
-                if isinstance(value, str) and value.strip():
-                    return value.strip()
-            if holder.get("informational"):
-                return "informational"
-    return None
+def _severity_json(entries) -> list[dict[str, str]]:
+    return [{"type": e.type, "score": e.score} for e in entries]
 
 
-def _severity_entries(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        return []
-    return [s for s in value if isinstance(s, dict) and "type" in s and "score" in s]
+BATCH = 5000
+"""Records written per batch: bounds memory on large exports (npm, Debian) without slowing
+small ones."""
+
+
+class _Batch:
+    """Rows waiting to be written. A record id seen twice keeps its last version only."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, tuple] = {}
+        self.affected: dict[str, list[tuple]] = {}
+        self.withdrawn: set[str] = set()
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        # Replace earlier versions of these records wholesale, and drop withdrawn ones.
+        gone = [(rid,) for rid in self.records] + [(rid,) for rid in self.withdrawn]
+        conn.executemany("DELETE FROM affected WHERE record_id = ?", gone)
+        conn.executemany("DELETE FROM records WHERE id = ?", [(rid,) for rid in self.withdrawn])
+        conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.records.values())
+        conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [row for rows in self.affected.values() for row in rows])
+        self.records.clear()
+        self.affected.clear()
+        self.withdrawn.clear()
 
 
 def load_records(conn: sqlite3.Connection, documents: Iterable[tuple[str, bytes]],
                  feed: str | None, strict: bool = True) -> LoadStats:
     """Insert or replace records. `feed` None: each record goes to the feed named after its
-    first affected ecosystem (imports). With strict, a malformed document is an error."""
+    first affected ecosystem (imports). With strict, a malformed document is an error;
+    otherwise it is counted in `invalid` and skipped (a bad record in a big export)."""
     stats = LoadStats()
-    record_rows: list[tuple] = []
-    affected_rows: list[tuple] = []
-    withdrawn_ids: list[str] = []
+    batch = _Batch()
+    stored: set[str] = set()
     newest: dict[str, str] = {}
     for name, data in documents:
         try:
@@ -155,52 +173,45 @@ def load_records(conn: sqlite3.Connection, documents: Iterable[tuple[str, bytes]
             stats.invalid.append(str(exc))
             continue
         raw = data.decode("utf-8", "replace") if len(records) == 1 and name.endswith(".json") else None
-        for record in records:
-            record_id = record["id"]
-            if record.get("withdrawn"):
-                withdrawn_ids.append(record_id)
+        for data_record in records:
+            record = parse_record(data_record)
+            record_id = record.id
+            if record.withdrawn:
+                batch.withdrawn.add(record_id)
+                batch.records.pop(record_id, None)
+                batch.affected.pop(record_id, None)
+                stored.discard(record_id)
                 stats.withdrawn += 1
                 continue
-            affected_list = record.get("affected") or []
-            if not isinstance(affected_list, list):
-                affected_list = []
             record_feed = feed
-            for affected in affected_list:
-                if not isinstance(affected, dict):
-                    continue
-                package = affected.get("package") or {}
-                ecosystem, pkg_name = package.get("ecosystem"), package.get("name")
-                if not isinstance(ecosystem, str) or not isinstance(pkg_name, str):
-                    continue
+            affected_rows = []
+            for affected in record.affected:
                 if record_feed is None:
-                    record_feed = base_ecosystem(ecosystem)
-                ranges = [{"type": r.get("type"), "events": r.get("events") or []}
-                          for r in affected.get("ranges") or [] if isinstance(r, dict) and r.get("type") != "GIT"]
-                versions = [str(v) for v in affected.get("versions") or []]
-                if not ranges and not versions:
+                    record_feed = base_ecosystem(affected.ecosystem)
+                if not affected.matchable:
                     continue  # only commit ranges: nothing a version can be matched against
-                severity = _severity_entries(affected.get("severity"))
-                affected_rows.append((record_id, ecosystem, normalize_name(ecosystem, pkg_name),
-                                      _dumps(ranges), _dumps(versions),
-                                      _severity_word(affected, record),
-                                      _dumps(severity) if severity else None))
+                ranges = [{"type": r.type, "events": [{kind: version} for kind, version in r.events]}
+                          for r in affected.ranges if r.matches_versions]
+                affected_rows.append((record_id, affected.ecosystem, normalize_name(affected.ecosystem, affected.name),
+                                      _dumps(ranges), _dumps(affected.versions), affected.rating,
+                                      _dumps(_severity_json(affected.severity)) if affected.severity else None))
             record_feed = record_feed or "other"
-            modified = record.get("modified")
-            if isinstance(modified, str) and modified > newest.get(record_feed, "") and parse_time(modified):
+            modified = record.modified
+            if modified and modified > newest.get(record_feed, "") and parse_time(modified):
                 newest[record_feed] = modified
-            aliases = [a for a in record.get("aliases") or [] if isinstance(a, str)]
-            severity = _severity_entries(record.get("severity"))
-            record_rows.append((record_id, record_feed, modified, record.get("published"), _dumps(aliases),
-                                record.get("summary"), _dumps(severity) if severity else None,
-                                raw if raw is not None else _dumps(record)))
+            batch.withdrawn.discard(record_id)
+            batch.records[record_id] = (record_id, record_feed, modified, record.published, _dumps(record.aliases),
+                                        record.summary,
+                                        _dumps(_severity_json(record.severity)) if record.severity else None,
+                                        _dumps(record.references[:5]) if record.references else None,
+                                        raw if raw is not None else _dumps(data_record))
+            batch.affected[record_id] = affected_rows
+            stored.add(record_id)
             stats.feeds[record_feed] = stats.feeds.get(record_feed, 0) + 1
-    # Replace earlier versions of these records wholesale, and drop withdrawn ones.
-    replaced = [(row[0],) for row in record_rows] + [(rid,) for rid in withdrawn_ids]
-    conn.executemany("DELETE FROM affected WHERE record_id = ?", replaced)
-    conn.executemany("DELETE FROM records WHERE id = ?", [(rid,) for rid in withdrawn_ids])
-    conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", record_rows)
-    conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?)", affected_rows)
-    stats.records = len(record_rows)
+            if len(batch.records) >= BATCH:
+                batch.flush(conn)
+    batch.flush(conn)
+    stats.records = len(stored)
     stats.newest_modified = newest
     return stats
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from dockopt.catalog.model import Package
@@ -48,7 +48,8 @@ class Match:
 
     def explanation(self) -> str:
         pkg = self.package
-        name = pkg.name if self.looked_up_name == pkg.name else f"{pkg.name} (source {self.looked_up_name})"
+        via_source = pkg.source_name and self.looked_up_name == pkg.source_name != pkg.name
+        name = f"{pkg.name} (source {self.looked_up_name})" if via_source else pkg.name
         text = f"{name} {self.compared_version} in {self.ecosystem}"
         if self.hit:
             closing = (f"fixed {self.hit.fixed}" if self.hit.fixed else
@@ -123,8 +124,8 @@ class _Prepared:
         self.db = db
         self.rows: dict[int, tuple[list[PreparedRange], list[str]]] = {}
         self.listed: dict[int, set[str]] = {}
+        self.raw: dict[int, frozenset[str]] = {}
         self.ratings: dict[int, Rating] = {}
-        self.references: dict[str, tuple[str, ...]] = {}
 
     def row(self, row: AffectedRow, scheme: str | None) -> tuple[list[PreparedRange], list[str]]:
         cached = self.rows.get(id(row))
@@ -145,6 +146,12 @@ class _Prepared:
             self.rows[id(row)] = cached
         return cached
 
+    def raw_versions(self, row: AffectedRow) -> frozenset[str]:
+        cached = self.raw.get(id(row))
+        if cached is None:
+            cached = self.raw[id(row)] = frozenset(row.versions)
+        return cached
+
     def versions(self, row: AffectedRow, canonical) -> set[str]:
         cached = self.listed.get(id(row))
         if cached is None:
@@ -157,23 +164,22 @@ class _Prepared:
             cached = self.ratings[id(row)] = rate(row.severity + record.severity, row.rating)
         return cached
 
-    def refs(self, record: RecordRow) -> tuple[str, ...]:
-        cached = self.references.get(record.id)
-        if cached is None:
-            cached = tuple(r.get("url") for r in record.data.get("references") or []
-                           if isinstance(r, dict) and r.get("url"))[:5]
-            self.references[record.id] = cached
-        return cached
-
 
 def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
+    """Every (package, record) pair where the record's affected ranges or version lists contain
+    the package's version, sorted by severity. Duplicated packages are matched each."""
     result = MatchResult()
     prepared = _Prepared(db)
     notes: dict[str, None] = {}
     unknown_distros: set[str] = set()
-    for package in packages:
+    packages = list(packages)
+    all_targets = [lookups(package) for package in packages]
+    db.prefetch_affected((ecosystem, name) for targets in all_targets for ecosystem, name, _ in targets)
+    found: list[tuple] = []
+    groups: list[list[int]] = []  # per package: indexes into `found`
+    for package, targets in zip(packages, all_targets):
+        groups.append([])
         result.packages += 1
-        targets = lookups(package)
         if not targets and package.type in ("deb", "apk", "rpm"):
             unknown_distros.add(f"{package.distro_id or '?'} {package.distro_version or ''}".strip())
         matched_ids: set[str] = set()
@@ -181,40 +187,19 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
             rows = db.affected(ecosystem, name)
             if not rows:
                 continue
-            scheme = scheme_for(ecosystem)
-            canonical = canonical_function(scheme)
-            canonical_version = canonical(version)
-            keys: dict[str, Any] = {}
+            target = _Target(package, ecosystem, version, notes)
             for row in rows:
                 if row.record_id in matched_ids:
                     continue
-                ranges, problems = prepared.row(row, scheme)
-                for problem in problems:
-                    notes.setdefault(problem)
-                hit = None
-                by = None
-                for prepared_range in ranges:
-                    range_scheme = "semver" if prepared_range.range_type == "SEMVER" else scheme
-                    installed_key = keys.get(range_scheme)
-                    if installed_key is None:
-                        try:
-                            installed_key = keys[range_scheme] = key_function(range_scheme)(version)
-                        except InvalidVersion as exc:
-                            notes.setdefault(f"{package.name} {version}: not comparable in {ecosystem} ({exc})")
-                            keys[range_scheme] = _UNCOMPARABLE
-                            continue
-                    if installed_key is _UNCOMPARABLE:
-                        continue
-                    hit = prepared_range.hit(installed_key)
-                    if hit:
-                        by = "range"
-                        break
-                if by is None and row.versions and canonical_version in prepared.versions(row, canonical):
-                    by = "versions"
-                if by is None:
-                    continue
-                matched_ids.add(row.record_id)
-                result.matches.append(_make_match(prepared, package, row, ecosystem, name, version, hit, by))
+                hit, by = target.test(row, prepared)
+                if by is not None:
+                    matched_ids.add(row.record_id)
+                    groups[-1].append(len(found))
+                    found.append((package, row, ecosystem, name, version, hit, by))
+    db.prefetch_records(item[1].record_id for item in found)
+    matches = [_make_match(prepared, *item) for item in found]
+    matches = _borrow_alias_ratings(db, matches)
+    result.matches = [merged for group in groups for merged in _merge_aliases([matches[i] for i in group])]
     result.notes.extend(notes)
     for distro in sorted(unknown_distros):
         result.notes.append(f"no OSV ecosystem known for distro {distro!r}: its OS packages were not matched")
@@ -222,7 +207,110 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
     return result
 
 
+class _Target:
+    """One package version looked up in one ecosystem: its parsed key per version scheme."""
+
+    def __init__(self, package: Package, ecosystem: str, version: str, notes: dict[str, None]) -> None:
+        self.package, self.ecosystem, self.version, self.notes = package, ecosystem, version, notes
+        self.scheme = scheme_for(ecosystem)
+        self.canonical = canonical_function(self.scheme)
+        self.keys: dict[str, Any] = {}
+
+    def key(self, scheme: str) -> Any:
+        """The installed version's key under `scheme`, or _UNCOMPARABLE (noted once)."""
+        if scheme not in self.keys:
+            try:
+                self.keys[scheme] = key_function(scheme)(self.version)
+            except InvalidVersion as exc:
+                self.notes.setdefault(f"{self.package.name} {self.version}: not comparable in {self.ecosystem} ({exc})")
+                self.keys[scheme] = _UNCOMPARABLE
+        return self.keys[scheme]
+
+    def test(self, row: AffectedRow, prepared: _Prepared) -> tuple[RangeHit | None, str | None]:
+        ranges, problems = prepared.row(row, self.scheme)
+        for problem in problems:
+            self.notes.setdefault(problem)
+        for prepared_range in ranges:
+            key = self.key("semver" if prepared_range.range_type == "SEMVER" else self.scheme)
+            if key is not _UNCOMPARABLE:
+                hit = prepared_range.hit(key)
+                if hit:
+                    return hit, "range"
+        if not row.versions:
+            return None, None
+        # Explicit version lists mostly enumerate what the ranges say already: where there are
+        # ranges, only the exact spelling is looked up (cheap); otherwise versions are compared
+        # in their scheme's normal form.
+        if ranges:
+            listed = self.version in prepared.raw_versions(row)
+        else:
+            listed = self.canonical(self.version) in prepared.versions(row, self.canonical)
+        return (None, "versions") if listed else (None, None)
+
+
 _UNCOMPARABLE = object()
+
+
+def _borrow_alias_ratings(db: VulnDB, matches: list[Match]) -> list[Match]:
+    """An unrated record (GO-…, PYSEC-…, ALPINE-…) takes the CVSS score of a record it names as
+    an alias (often the GHSA entry for the same flaw), when the database holds one."""
+    unrated = [m for m in matches if m.cvss_score is None and m.severity_source.startswith("unrated")]
+    if not unrated:
+        return matches
+    db.prefetch_records(alias for m in unrated for alias in m.aliases)
+    borrowed: dict[str, Rating] = {}
+    for m in unrated:
+        if m.record_id in borrowed:
+            continue
+        for alias in m.aliases:
+            try:
+                other = db.record(alias)
+            except KeyError:
+                continue
+            rating = rate(other.severity, None)
+            if rating.score is not None:
+                borrowed[m.record_id] = Rating(rating.severity, f"{rating.source}, from alias {alias}",
+                                               rating.score, rating.vector)
+                break
+    if not borrowed:
+        return matches
+    return [replace(m, severity=r.severity, severity_source=r.source, cvss_score=r.score, cvss_vector=r.vector)
+            if (r := borrowed.get(m.record_id)) and m.cvss_score is None and m.severity_source.startswith("unrated")
+            else m for m in matches]
+
+
+def _merge_aliases(matches: list[Match]) -> list[Match]:
+    """One package matched by records that are aliases of each other (GO-2023-1 and the GHSA it
+    names) is one vulnerability: keep the best-described record, list the others as aliases."""
+    if len(matches) < 2:
+        return matches
+    parent = list(range(len(matches)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for index, match in enumerate(matches):
+        for ident in match.vulnerability_ids:
+            if ident in owner:
+                parent[root(index)] = root(owner[ident])
+            else:
+                owner[ident] = index
+    clusters: dict[int, list[Match]] = {}
+    for index, match in enumerate(matches):
+        clusters.setdefault(root(index), []).append(match)
+    merged = []
+    for cluster in clusters.values():
+        if len(cluster) == 1:
+            merged.append(cluster[0])
+            continue
+        best = min(cluster, key=lambda m: (m.cvss_score is None, m.fixed_version is None, m.record_id))
+        others = [i for m in cluster for i in m.vulnerability_ids if i != best.record_id]
+        merged.append(replace(best, aliases=tuple(dict.fromkeys([*best.aliases, *others]))))
+    return merged
 
 
 def _make_match(prepared: _Prepared, package: Package, row: AffectedRow, ecosystem: str, name: str,
@@ -232,4 +320,4 @@ def _make_match(prepared: _Prepared, package: Package, row: AffectedRow, ecosyst
     return Match(package=package, record_id=record.id, aliases=record.aliases, summary=record.summary,
                  ecosystem=ecosystem, looked_up_name=name, compared_version=version, matched_by=by, hit=hit,
                  severity=rating.severity, severity_source=rating.source, cvss_score=rating.score,
-                 cvss_vector=rating.vector, references=prepared.refs(record))
+                 cvss_vector=rating.vector, references=record.references)

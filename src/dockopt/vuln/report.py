@@ -30,6 +30,10 @@ class ScanReport:
     package_list: list = field(default_factory=list)
     """All packages scanned (the CycloneDX output lists them as components)."""
 
+    def findings(self) -> list:
+        """The matches as `Finding`s, for policy gates and the shared renderers."""
+        return [m.to_finding() for m in self.matches]
+
     def counts(self) -> dict[str, int]:
         out = {str(s): 0 for s in sorted(Severity, reverse=True)}
         for match in self.matches:
@@ -80,8 +84,9 @@ def render_table(report: ScanReport, color: bool = False, width: int | None = No
             table.add_column(column, no_wrap=True,
                              min_width=max(len(column), *(len(row[index]) for row in rows)))
         table.add_column("SUMMARY", overflow="ellipsis", no_wrap=True, min_width=10)
+        styles = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*row, style=styles.get(row[0]) if color else None)
         console.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
     line = (f"{len(report.matches)} vulnerabilities ({counts}) in {report.packages} packages"
@@ -101,6 +106,7 @@ SEVERITY_NUMBER = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDI
 
 def render_sarif(report: ScanReport) -> str:
     rules: dict[str, dict[str, Any]] = {}
+    rule_index: dict[str, int] = {}
     results = []
     for m in report.matches:
         if m.record_id not in rules:
@@ -117,6 +123,7 @@ def render_sarif(report: ScanReport) -> str:
             }
             if m.references:
                 rule["helpUri"] = m.references[0]
+            rule_index[m.record_id] = len(rules)
             rules[m.record_id] = rule
         layer, path = m.package.locations[0] if m.package.locations else ("", "")
         location: dict[str, Any] = {
@@ -126,7 +133,7 @@ def render_sarif(report: ScanReport) -> str:
         }
         results.append({
             "ruleId": m.record_id,
-            "ruleIndex": list(rules).index(m.record_id),
+            "ruleIndex": rule_index[m.record_id],
             "level": SARIF_LEVEL[m.severity],
             "message": {"text": f"{m.package.name} {m.package.version} is affected by {m.record_id}"
                                 + (f"; fixed in {m.fixed_version}" if m.fixed_version else "; no fix yet")
@@ -140,9 +147,7 @@ def render_sarif(report: ScanReport) -> str:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "dockopt", "version": __version__,
-                                "informationUri": "https://github.com/dockopt/dockopt",
-                                "rules": list(rules.values())}},
+            "tool": {"driver": {"name": "dockopt", "version": __version__, "rules": list(rules.values())}},
             "results": results,
         }],
     })

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dockopt import __version__
 from dockopt.findings import Severity
 from dockopt.vuln.report import ScanReport
 
@@ -14,11 +13,18 @@ def render_cyclonedx(report: ScanReport) -> str:
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType
     from cyclonedx.model.impact_analysis import ImpactAnalysisState
-    from cyclonedx.model.vulnerability import (BomTarget, BomTargetVersionRange, Vulnerability,
-                                               VulnerabilityAdvisory, VulnerabilityAnalysis,
-                                               VulnerabilityRating, VulnerabilityReference,
-                                               VulnerabilityScoreSource,
-                                               VulnerabilitySeverity, VulnerabilitySource)
+    from cyclonedx.model.vulnerability import (
+        BomTarget,
+        BomTargetVersionRange,
+        Vulnerability,
+        VulnerabilityAdvisory,
+        VulnerabilityAnalysis,
+        VulnerabilityRating,
+        VulnerabilityReference,
+        VulnerabilityScoreSource,
+        VulnerabilitySeverity,
+        VulnerabilitySource,
+    )
     from cyclonedx.output.json import JsonV1Dot6
     from packageurl import PackageURL
 
@@ -27,7 +33,7 @@ def render_cyclonedx(report: ScanReport) -> str:
                     Severity.INFO: VulnerabilitySeverity.INFO}
     bom = Bom()
     bom.metadata.component = Component(name=report.target, type=ComponentType.CONTAINER, bom_ref="scan-target")
-    refs: dict[int, str] = {}
+    refs: dict = {}
     packages = report.package_list or [m.package for m in report.matches]
     for index, package in enumerate(dict.fromkeys(packages)):
         ref = f"pkg-{index}"
@@ -39,7 +45,7 @@ def render_cyclonedx(report: ScanReport) -> str:
                 purl = None
         bom.components.add(Component(name=package.name, version=package.version, purl=purl, bom_ref=ref,
                                      type=ComponentType.LIBRARY))
-        refs[hash(package)] = ref
+        refs[package] = ref
 
     def add(match, analysis=None):
         ratings = []
@@ -53,10 +59,10 @@ def render_cyclonedx(report: ScanReport) -> str:
         else:
             ratings.append(VulnerabilityRating(severity=severity_map[match.severity],
                                                method=VulnerabilityScoreSource.OTHER))
-        target = BomTarget(ref=refs[hash(match.package)],
+        target = BomTarget(ref=refs[match.package],
                            versions=[BomTargetVersionRange(version=match.package.version)])
         vulnerability = Vulnerability(
-            bom_ref=f"{match.record_id}/{refs[hash(match.package)]}",
+            bom_ref=f"{match.record_id}/{refs[match.package]}",
             id=match.record_id,
             source=VulnerabilitySource(name="OSV", url=XsUri(f"https://osv.dev/vulnerability/{match.record_id}")),
             description=match.summary, detail=match.explanation(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,10 @@ def package_from_purl(purl_text: str, *, licenses: tuple[str, ...] = (),
 
 
 def read_sbom(path: Path) -> SbomPackages:
+    """Packages of a CycloneDX or SPDX JSON file (`-` reads standard input)."""
     try:
-        data = json.loads(path.read_bytes())
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        data = json.loads(raw)
     except OSError as exc:
         raise InputError(f"cannot read SBOM {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
@@ -97,15 +100,23 @@ def _cdx_licenses(component: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Files that record a package's installation: the best evidence to point a user at.
+_EVIDENCE = ("/var/lib/dpkg/status", "/lib/apk/db/installed", "/var/lib/rpm/", "/usr/lib/sysimage/rpm/",
+             ".dist-info/", ".egg-info", "/package.json", ".jar", "/var/lib/dpkg/status.d/")
+
+
 def _cdx_locations(component: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    paths: dict[str, dict[str, str]] = {}
+    paths: dict[int, dict[str, str]] = {}
     for prop in component.get("properties") or []:
         name = str(prop.get("name", ""))
         # syft: syft:location:0:path, syft:location:0:layerID; dockopt: dockopt:location:0:…
         parts = name.split(":")
-        if len(parts) == 4 and parts[1] == "location":
-            paths.setdefault(parts[2], {})[parts[3]] = str(prop.get("value", ""))
-    return tuple((p.get("layerID", p.get("layer", "")), p["path"]) for _, p in sorted(paths.items()) if "path" in p)
+        if len(parts) == 4 and parts[1] == "location" and parts[2].isdigit():
+            paths.setdefault(int(parts[2]), {})[parts[3]] = str(prop.get("value", ""))
+    locations = [(p.get("layerID", p.get("layer", "")), p["path"]) for _, p in sorted(paths.items()) if "path" in p]
+    # The package database entry first (syft lists a copyright file first for dpkg packages).
+    locations.sort(key=lambda loc: not any(marker in loc[1] for marker in _EVIDENCE))
+    return tuple(locations)
 
 
 def _walk_components(components: list[Any]):
