@@ -6,10 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import subprocess
 import tarfile
-from pathlib import Path
 
 import pytest
 

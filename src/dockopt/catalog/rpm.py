@@ -6,10 +6,8 @@ read, and the catalog says so in its notes rather than report an empty package l
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import struct
-import tempfile
 
 from packageurl import PackageURL
 
@@ -46,17 +44,16 @@ def parse_header(blob: bytes) -> dict[str, object]:
 
 
 def read_sqlite_rpmdb(data: bytes) -> list[dict[str, object]]:
-    fd, tmp = tempfile.mkstemp(prefix="dockopt-rpmdb-", suffix=".sqlite")
+    # The database is opened from memory: nothing from the image is written to disk.
+    if data[18:20] == b"\x02\x02":
+        # rpm keeps its db in WAL mode; an in-memory copy must say "rollback journal" to open.
+        data = data[:18] + b"\x01\x01" + data[20:]
+    con = sqlite3.connect(":memory:")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        con = sqlite3.connect(f"file:{tmp}?mode=ro&immutable=1", uri=True)
-        try:
-            rows = con.execute("SELECT blob FROM Packages").fetchall()
-        finally:
-            con.close()
+        con.deserialize(data)
+        rows = con.execute("SELECT blob FROM Packages").fetchall()
     finally:
-        os.unlink(tmp)
+        con.close()
     out = []
     for (blob,) in rows:
         header = parse_header(bytes(blob))

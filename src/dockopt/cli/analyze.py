@@ -32,14 +32,12 @@ They can also be set in .dockopt.yaml (analyze: fail-on: ...) or [tool.dockopt.a
 @insecure_option
 def analyze(image: str, base_ref: str | None, fail_on: tuple[str, ...], fmt: str, output: str | None, top: int,
             config_path: str | None, quiet: bool, platform: str | None, plain_http: bool | None) -> None:
-    from rich.console import Console
-
     from dockopt.config import load_config, section
     from dockopt.image.reference import open_source
     from dockopt.inspect.analyze import analyze_image
     from dockopt.inspect.gates import Gates
     from dockopt.report.analyze import analyze_json, render_analyze
-    from dockopt.report.output import dump_json, write_text
+    from dockopt.report.output import dump_json, write_rendered, write_text
     from dockopt.report.progress import progress_for
 
     settings = section(load_config(config_path), "analyze")
@@ -58,11 +56,6 @@ def analyze(image: str, base_ref: str | None, fail_on: tuple[str, ...], fmt: str
     if fmt == "json":
         write_text(dump_json(analyze_json(result)), output)
     else:
-        if output:
-            console = Console(record=True, width=140, file=open("/dev/null", "w"))
-            render_analyze(result, console)
-            write_text(console.export_text(), output)
-        else:
-            render_analyze(result, Console())
+        write_rendered(lambda console: render_analyze(result, console), output)
     if not result.passed:
         raise SystemExit(EXIT_FINDINGS)

@@ -186,19 +186,6 @@ def _render(fmt: str, findings, files: list[str], threshold, output) -> str:
 
 def _write_same_mode(path: str, text: str) -> None:
     """Atomic rewrite of a Dockerfile keeping its permission bits and exact bytes."""
-    import tempfile
+    from dockopt.report.output import write_text
 
-    target = Path(path)
-    mode = target.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_text(text, path, newline="")

@@ -49,16 +49,10 @@ def sbom(image: str, fmt: str, output: str | None, base_ref: str | None, quiet: 
 
         write_text(dump_json(to_spdx(catalog)), output)
     else:
-        from rich.console import Console
-
         from dockopt.catalog.sbom_native import render_table
+        from dockopt.report.output import write_rendered
 
-        if output:
-            console = Console(record=True, width=160, file=open("/dev/null", "w"))
-            render_table(catalog, console)
-            write_text(console.export_text(), output)
-        else:
-            render_table(catalog, Console())
+        write_rendered(lambda console: render_table(catalog, console), output)
     if fmt != "table":
         for note in catalog.notes:
             click.echo(f"dockopt: note: {note}", err=True)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from dockopt.errors import UsageError
-from dockopt.findings import Category, Finding, Location, Severity
+from dockopt.findings import Category, Finding, Severity
 from dockopt.inspect.waste import WasteReport
 
 GATES = ("lowestEfficiency", "highestWastedBytes", "highestUserWastedPercent")
