@@ -10,6 +10,7 @@ from dockopt.findings import Category, Finding, Location, Severity
 from dockopt.image.model import Image
 from dockopt.image.scan import Progress, ScanResult, Source, Visitor, scan_image
 from dockopt.inspect.base import BaseInfo, detect_base
+from dockopt.inspect.checks import FAMILIES, ImageCheck
 from dockopt.inspect.gates import Gates, gate_findings
 from dockopt.inspect.waste import WasteReport, compute_waste
 from dockopt.report.output import human_bytes
@@ -80,13 +81,22 @@ def waste_findings(result: ScanResult, waste: WasteReport) -> list[Finding]:
 
 
 def analyze_image(source: Source, base: Source | None = None, gates: Gates = Gates(), top: int = 10,
-                  visitors: Sequence[Visitor] = (), progress: Progress | None = None) -> AnalyzeResult:
+                  visitors: Sequence[Visitor] = (), progress: Progress | None = None,
+                  checks: Sequence[str] = FAMILIES, settings: dict | None = None) -> AnalyzeResult:
+    """`checks` selects the finding families (see inspect.checks.FAMILIES); their visitors ride
+    on the same single pass as `visitors`."""
+    from dockopt.inspect.checks import make_checks
+
+    image_checks: list[ImageCheck] = make_checks(checks, settings)
     base_image = base.metadata() if base is not None else None
-    scan = scan_image(source, visitors, progress)
+    scan = scan_image(source, [*visitors, *image_checks], progress)
     engine_lists = _engine_layer_lists(source)
     info = detect_base(scan.image, base_image, _resolver(source),
                        (lambda: engine_lists) if engine_lists is not None else None)
     waste = compute_waste(scan, info.layers, top)
     results = gates.evaluate(waste)
-    findings = waste_findings(scan, waste) + gate_findings(results)
+    findings = (waste_findings(scan, waste) if "waste" in checks else []) + gate_findings(results)
+    for check in image_checks:
+        findings.extend(check.findings(scan, info.layers))
+    findings.sort(key=lambda f: (-f.severity, f.rule_id, f.location.layer_index or 0))
     return AnalyzeResult(scan, info, waste, results, findings)
