@@ -117,7 +117,8 @@ class LeftoversCheck(ImageCheck):
             elif CORE_NAME.match(posixpath.basename(path)) and (node.layer, path) in cores:
                 add("leftovers.core-dump", path, node.layer, size)
             elif node.layer in copy_layers and TEST_DIR.search(path) and not any(v in path for v in VENDORED):
-                add("leftovers.tests", path, node.layer, size, TEST_DIR.split(path)[0])
+                m = TEST_DIR.search(path)
+                add("leftovers.tests", path, node.layer, size, path[:m.end()].rstrip("/"))
         return [self._finding(result, g, base_layers) for g in sorted(groups.values(), key=lambda g: (g.layer, g.rule_id))]
 
     @staticmethod

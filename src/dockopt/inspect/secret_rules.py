@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import posixpath
 import re
@@ -26,6 +27,12 @@ class SecretMatch:
     value: str
     """The secret itself: never shown; only `redact(value)` leaves this module's callers."""
     line: int | None = None
+    shown: str | None = None
+    """What to show instead of the redacted value (a key's fingerprint rather than its first bytes)."""
+
+    @property
+    def redacted(self) -> str:
+        return self.shown or redact(self.value)
 
 
 def redact(value: str) -> str:
@@ -131,7 +138,9 @@ def scan_private_keys(text: str) -> list[SecretMatch]:
             continue
         why = f"PEM block '{kind}' whose body decodes ({len(decoded)} bytes"
         why += ", openssh-key-v1 magic)" if kind == "OPENSSH PRIVATE KEY" else ", DER sequence)"
-        out.append(SecretMatch("secrets.private-key", Severity.CRITICAL, why, m.group(2).strip(), line_of(text, m.start())))
+        fingerprint = "sha256:" + hashlib.sha256(decoded).hexdigest()[:16]
+        out.append(SecretMatch("secrets.private-key", Severity.CRITICAL, why, m.group(2).strip(), line_of(text, m.start()),
+                               shown=f"[{kind.lower()}, fingerprint {fingerprint}]"))
     return out
 
 

@@ -121,7 +121,7 @@ class SecretsCheck(ImageCheck):
             node = result.fs.get(hit.path)
             gone = hidden.get((hit.path, index))
             where = f"{hit.path}{':' + str(m.line) if m.line else ''}, added in {layer_label(result, index)}"
-            details: dict[str, Any] = {"why": m.why, "redacted": redact(m.value), "line": m.line,
+            details: dict[str, Any] = {"why": m.why, "redacted": m.redacted, "line": m.line,
                                        "in_final_filesystem": bool(node and node.layer == index),
                                        "from_base": index < base_layers}
             if gone is not None and not details["in_final_filesystem"]:
@@ -130,7 +130,7 @@ class SecretsCheck(ImageCheck):
                 details["hidden_in"] = gone.hidden_in
             out.append(Finding(
                 rule_id=m.rule_id, severity=m.severity, category=Category.SECURITY, title="secret in the image",
-                message=f"{m.why}: {redact(m.value)} in {where}",
+                message=f"{m.why}: {m.redacted} in {where}",
                 location=Location(layer_index=index, layer_digest=layer_digest(result, index), path=hit.path),
                 details=details))
         out.extend(self._config_findings(result))
@@ -145,26 +145,31 @@ class SecretsCheck(ImageCheck):
             what = "ENV" if source == "config.Env" else "LABEL"
             for key, m in scan_key_values([(str(k), str(v)) for k, v in pairs], rule, what):
                 if not self._allowed(m.rule_id, None, m.value):
-                    out.append(self._config_finding(m, f"{what} {key}={redact(m.value)} in the image config",
+                    out.append(self._config_finding(m, f"{key}={redact(m.value)} in the image config",
                                                     {"source": source, "key": key}))
         layer_of = {scan.layer.history_index: scan.layer.index for scan in result.layers}
-        seen_values: set[tuple[str, str]] = set()
-        for i, h in enumerate(config.history):
-            args = _history_args(h.created_by)
-            matches = scan_key_values(args, "secrets.build-arg", "build ARG")
-            arg_values = {m.value for _, m in matches}
-            matches += [("", t) for t in scan_tokens(h.created_by) if t.value not in arg_values]
-            for key, m in matches:
-                if self._allowed(m.rule_id, None, m.value) or (m.rule_id, m.value) in seen_values:
-                    continue
-                seen_values.add((m.rule_id, m.value))
-                index = layer_of.get(i)
-                what = f"build ARG {key}={redact(m.value)}" if key else f"{redact(m.value)} in an instruction"
-                out.append(self._config_finding(
-                    m, f"{what} recorded in image history entry {i}"
-                       f"{' (' + layer_label(result, index) + ')' if index is not None else ''}; "
-                       "use a secret mount (RUN --mount=type=secret) instead",
-                    {"source": "config.history", "history_index": i, "key": key or None}, index, result))
+        # Build args first (they name the key), then tokens anywhere else in an instruction.
+        candidates = [(i, key, m) for i, h in enumerate(config.history)
+                      for key, m in scan_key_values(_history_args(h.created_by), "secrets.build-arg", "build ARG")]
+        candidates += [(i, "", t) for i, h in enumerate(config.history) for t in scan_tokens(h.created_by)]
+        # The classic builder records every ARG in scope on every later RUN: one finding per value,
+        # located at the first layer, listing every layer whose history carries it.
+        grouped: dict[tuple[str, str], list[tuple[int, str, SecretMatch]]] = {}
+        for i, key, m in candidates:
+            if not self._allowed(m.rule_id, None, m.value):
+                grouped.setdefault((m.rule_id, m.value), []).append((i, key, m))
+        for items in grouped.values():
+            i, key, m = items[0]
+            entries = sorted({j for j, _, _ in items})
+            layers = sorted({layer_of[j] for j in entries if j in layer_of})
+            index = layers[0] if layers else None
+            what = f"build ARG {key}={redact(m.value)}" if key else f"{redact(m.value)} in an instruction"
+            out.append(self._config_finding(
+                m, f"{what} recorded in image history (entries {', '.join(map(str, entries))}"
+                   f"{'; first in ' + layer_label(result, index) if index is not None else ''}); "
+                   "use a secret mount (RUN --mount=type=secret) instead",
+                {"source": "config.history", "history_indices": entries, "layers": layers, "key": key or None},
+                index, result))
         return out
 
     @staticmethod
