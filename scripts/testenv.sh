@@ -31,6 +31,7 @@ install_packages() {
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   command -v dpkg >/dev/null || missing+=(dpkg)
   command -v curl >/dev/null || missing+=(curl)
+  command -v skopeo >/dev/null || missing+=(skopeo)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)  # private keys planted by the hygiene tests
   command -v openssl >/dev/null || missing+=(openssl)
   [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import run_dockopt
+from tests.conftest import run_dockopt
 
 GH_TOKEN = "ghp_" + "Zt4" * 12
 AWS_ID = "AKIA" + "Q7RZ" * 4

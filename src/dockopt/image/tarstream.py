@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
+import queue
+import threading
 import posixpath
+import sys
 import tarfile
 import zlib
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ except ImportError:  # pragma: no cover - depends on the interpreter
     from backports import zstd as _zstd  # type: ignore[no-redef]
 
 CHUNK = 1 << 20
+SKIP_CHUNK = 4 << 20
 MAX_SINGLE_READ = 16 << 20
 """Largest read tarfile may ask for in one call (pax/GNU long-name headers). Bounds memory."""
 MAX_MEMBER_SIZE = 1 << 40
@@ -36,30 +39,87 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
-class CountingHasher(io.RawIOBase):
-    """Passes bytes through from `raw`, hashing and counting them (the stored-blob digest)."""
+class BackgroundSha256:
+    """sha256 computed on a helper thread: hashlib releases the GIL for large buffers, so the
+    digest of a layer costs almost no time on the thread that parses the tar."""
+
+    BATCH = 1 << 20
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self._pending = bytearray()
+        self._queue: "queue.Queue[bytes | None]" = queue.Queue(maxsize=16)
+        self._thread = threading.Thread(target=self._work, daemon=True)
+        self._thread.start()
+        self._digest: str | None = None
+
+    def _work(self) -> None:
+        while (data := self._queue.get()) is not None:
+            self._sha.update(data)
+
+    def update(self, data: bytes) -> None:
+        if len(data) >= self.BATCH and not self._pending:
+            self._queue.put(data)
+            return
+        self._pending += data
+        if len(self._pending) >= self.BATCH:
+            self._queue.put(bytes(self._pending))
+            self._pending.clear()
+
+    def hexdigest(self) -> str:
+        if self._digest is None:
+            if self._pending:
+                self._queue.put(bytes(self._pending))
+                self._pending.clear()
+            self._queue.put(None)
+            self._thread.join()
+            self._digest = self._sha.hexdigest()
+        return self._digest
+
+    def close(self) -> None:
+        """Stop the helper thread (after an error, when no digest is wanted)."""
+        if self._digest is None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+            self._digest = ""
+
+
+class CountingHasher:
+    """Passes bytes through from `raw`, hashing and counting them (the stored-blob digest).
+    `peek` lets the caller sniff the compression without another buffering layer."""
 
     def __init__(self, raw: BinaryIO, on_bytes: Callable[[int], None] | None = None):
         self.raw = raw
-        self.sha = hashlib.sha256()
+        self.sha: "hashlib._Hash | None" = hashlib.sha256()
         self.count = 0
         self.on_bytes = on_bytes
+        self._head = b""
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.sha.update(data)
-        self.count += n
-        if self.on_bytes is not None and n:
-            self.on_bytes(n)
-        return n
+    def peek(self, n: int) -> bytes:
+        while len(self._head) < n:
+            data = self.raw.read(n - len(self._head))
+            if not data:
+                break
+            self._head += data
+        return self._head[:n]
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            data, self._head = (self._head, b"") if n < 0 or n >= len(self._head) else (self._head[:n], self._head[n:])
+        else:
+            data = self.raw.read(n)
+        if self.sha is not None:
+            self.sha.update(data)
+        self.count += len(data)
+        if self.on_bytes is not None and data:
+            self.on_bytes(len(data))
+        return data
 
     def drain(self) -> None:
-        while self.readinto(bytearray(CHUNK)):
+        while self.read(CHUNK):
             pass
 
 
@@ -72,7 +132,7 @@ class ForwardReader:
     def __init__(self, stream: BinaryIO, layer: str, hashing: bool = True):
         self.stream = stream
         self.layer = layer
-        self.sha = hashlib.sha256() if hashing else None
+        self.sha = BackgroundSha256() if hashing else None
         self.pos = 0
         self._tail = b""  # last bytes read, for small backward seeks
         self._replay = b""  # bytes to serve again after a backward seek
@@ -80,15 +140,17 @@ class ForwardReader:
         self.name = layer
 
     def _raw_read(self, n: int) -> bytes:
-        parts = []
-        remaining = n
-        while remaining > 0:
-            data = self.stream.read(min(remaining, CHUNK))
-            if not data:
-                break
-            parts.append(data)
-            remaining -= len(data)
-        data = b"".join(parts)
+        data = self.stream.read(n)
+        if 0 < len(data) < n:  # short read (decompressors return what they have): fill up
+            parts = [data]
+            remaining = n - len(data)
+            while remaining > 0:
+                more = self.stream.read(remaining)
+                if not more:
+                    break
+                parts.append(more)
+                remaining -= len(more)
+            data = b"".join(parts)
         if self.sha is not None:
             self.sha.update(data)
         return data
@@ -104,7 +166,7 @@ class ForwardReader:
         if len(out) < n:
             out += self._raw_read(n - len(out))
         self.pos += len(out)
-        self._tail = (self._tail + out)[-self.KEEP:]
+        self._tail = out[-self.KEEP:] if len(out) >= self.KEEP else (self._tail + out)[-self.KEEP:]
         return out
 
     def tell(self) -> int:
@@ -123,7 +185,7 @@ class ForwardReader:
             self.pos = target
             return self.pos
         while self.pos < target:
-            got = self.read(min(target - self.pos, CHUNK))
+            got = self.read(min(target - self.pos, SKIP_CHUNK))
             if not got:
                 raise ImageFormatError("unexpected end of layer data (truncated stream)", self.layer)
         return self.pos
@@ -180,14 +242,13 @@ EntryCallback = Callable[[FileEntry], int]
 ContentCallback = Callable[[FileEntry, bytes], None]
 
 
-def _open_decompressed(raw: BinaryIO, layer: str) -> tuple[BinaryIO, str]:
-    buffered = io.BufferedReader(raw, CHUNK)  # type: ignore[arg-type]
-    head = buffered.peek(4)[:4]
+def _open_decompressed(raw: CountingHasher, layer: str) -> tuple[BinaryIO, str]:
+    head = raw.peek(4)
     if head.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=buffered, mode="rb"), "gzip"  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw, mode="rb"), "gzip"  # type: ignore[arg-type]
     if head == ZSTD_MAGIC:
-        return _zstd.ZstdFile(buffered, mode="rb"), "zstd"  # type: ignore[return-value]
-    return buffered, "none"  # type: ignore[return-value]
+        return _zstd.ZstdFile(raw, mode="rb"), "zstd"  # type: ignore[arg-type]
+    return raw, "none"  # type: ignore[return-value]
 
 
 WHITEOUT_PREFIX = ".wh."
@@ -230,8 +291,11 @@ def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
                     on_bytes: Callable[[int], None] | None = None) -> BlobResult:
     """Stream one layer blob through the callbacks. `layer` names it in every error."""
     counted = CountingHasher(raw, on_bytes)
+    reader: ForwardReader | None = None
     try:
         stream, compression = _open_decompressed(counted, layer)
+        if compression == "none":
+            counted.sha = None  # the blob is the tar: one hash serves as digest and diff-ID
         reader = ForwardReader(stream, layer)
         count = 0
         tar = tarfile.TarFile(fileobj=reader, mode="r")  # type: ignore[arg-type]
@@ -265,9 +329,14 @@ def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
         raise ImageFormatError(f"corrupt layer stream: {_describe(exc)}", layer) from None
     except _zstd.ZstdError as exc:
         raise ImageFormatError(f"corrupt zstd stream: {exc}", layer) from None
+    finally:
+        if reader is not None and reader.sha is not None and sys.exc_info()[0] is not None:
+            reader.sha.close()
     assert reader.sha is not None
-    return BlobResult(blob_digest="sha256:" + counted.sha.hexdigest(), blob_size=counted.count,
-                      diff_id="sha256:" + reader.sha.hexdigest(), entries=count, compression=compression)
+    diff_id = "sha256:" + reader.sha.hexdigest()
+    blob_digest = diff_id if counted.sha is None else "sha256:" + counted.sha.hexdigest()
+    return BlobResult(blob_digest=blob_digest, blob_size=counted.count, diff_id=diff_id, entries=count,
+                      compression=compression)
 
 
 def _describe(exc: BaseException) -> str:

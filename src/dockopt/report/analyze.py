@@ -53,15 +53,15 @@ def render_analyze(result: AnalyzeResult, console: Console) -> None:
                   f"{len(image.layers)} layers")
     base = result.base
     console.print(f"base image: {base.layers} layer(s) ({base.method}{', ' + base.name if base.name else ''})")
-    table = Table(title="Layers", title_justify="left")
-    for col, justify in (("#", "right"), ("", "left"), ("stored", "right"), ("files", "right"), ("added", "right"),
-                         ("modified", "right"), ("removed", "right"), ("wasted", "right"), ("created by", "left")):
-        table.add_column(col, justify=justify, overflow="fold" if col == "created by" else "ellipsis")
+    table = Table(title="Layers (b = base image)", title_justify="left", expand=True)
+    for col in ("#", "stored", "files", "wasted", "deletes", "created by"):
+        wide = col == "created by"
+        table.add_column(col, justify="left" if wide else "right", no_wrap=True, overflow="ellipsis",
+                         ratio=1 if wide else None, min_width=20 if wide else None)
     for lw in waste.layers:
-        table.add_row(str(lw.index), "base" if lw.from_base else "yours", human_bytes(lw.bytes), str(lw.files),
-                      human_bytes(lw.added_bytes), human_bytes(lw.modified_bytes), human_bytes(lw.removed_bytes),
+        table.add_row(f"{lw.index}{' b' if lw.from_base else ''}", human_bytes(lw.bytes), str(lw.files),
                       f"[red]{human_bytes(lw.wasted_bytes)}[/]" if lw.wasted_bytes else "0",
-                      (lw.created_by or "")[:100])
+                      human_bytes(lw.removed_bytes) if lw.removed_bytes else "0", lw.created_by or "")
     console.print(table)
     if waste.top:
         top = Table(title="Largest wasted files", title_justify="left")

@@ -7,7 +7,6 @@ kept (bounded); the manifest, wherever it sits in the tar, then says which blob 
 
 from __future__ import annotations
 
-import io
 import posixpath
 import tarfile
 from typing import Any, BinaryIO
@@ -42,7 +41,7 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
             path = normalise_member_path(member.name, reference)
             handle = outer.extractfile(member)
             assert handle is not None
-            buffered = io.BufferedReader(handle, 1 << 20)  # type: ignore[arg-type]
+            buffered = handle  # tarfile's member reader is buffered already: peek without a copy
             head = buffered.peek(512)[:512]
             is_blob = path.startswith("/blobs/")
             if path.endswith("/layer.tar") or (is_blob and _looks_like_layer(head)):

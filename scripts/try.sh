@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install dockopt into .venv and run it on a real example: build examples/waste with the engine
+# (a private one is started if none is reachable, and stopped afterwards) and analyze it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+
+eval "$(bash scripts/testenv.sh up)"
+trap 'bash scripts/testenv.sh down' EXIT
+docker_cli=$(command -v /usr/bin/docker || command -v docker)
+"$docker_cli" build -q --network host --label dockopt.example=1 -t dockopt-example/waste:latest examples/waste >/dev/null
+
+set -x
+.venv/bin/dockopt analyze docker:dockopt-example/waste:latest || true
+.venv/bin/dockopt analyze docker:dockopt-example/waste:latest --fail-on lowestEfficiency=0.9 --format json \
+  | .venv/bin/python -c 'import json,sys; d=json.load(sys.stdin); print("efficiency", d["summary"]["efficiency"], "passed", d["passed"])'
