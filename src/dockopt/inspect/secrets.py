@@ -17,8 +17,8 @@ from dockopt.findings import Category, Finding, Location
 from dockopt.image.model import EntryType, FileEntry
 from dockopt.image.scan import LayerRef, ScanResult
 from dockopt.inspect.checks import ImageCheck, first_index, layer_digest, layer_label
-from dockopt.inspect.secret_rules import (SecretMatch, is_text, redact, scan_credential_file, scan_key_values,
-                                          scan_private_keys, scan_tokens)
+from dockopt.inspect.secret_rules import (SecretMatch, is_text, might_hold_token, redact, scan_credential_file,
+                                          scan_key_values, scan_private_keys, scan_tokens)
 
 MAX_FILE = 1 << 20
 """Largest file whose content is searched (keys, tokens and credential files are small)."""
@@ -27,6 +27,8 @@ SKIP_SUFFIXES = (".so", ".a", ".o", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".g
                  ".jar", ".whl", ".deb", ".mo", ".pyc", ".woff", ".woff2", ".ttf", ".svg")
 SKIP_TREES = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/", "/usr/share/locale/", "/usr/share/i18n/",
               "/usr/share/zoneinfo/", "/proc/", "/sys/")
+CREDENTIAL_NAMES = {".npmrc", ".pypirc", ".netrc", "_netrc", "config.json", "config", ".git-credentials"}
+"""Names `scan_credential_file` knows (plus anything with `.env` in it)."""
 HISTORY_ARGS = re.compile(r"^(?:RUN\s+)?\|(\d+)\s+(.*)$", re.S)
 ARG_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\S*)\s*")
 
@@ -97,11 +99,18 @@ class SecretsCheck(ImageCheck):
         if not is_text(data):
             return
         self.files_read += 1
+        name = entry.path.rsplit("/", 1)[-1]
+        credential = name in CREDENTIAL_NAMES or ".env" in name
+        key = b"PRIVATE KEY-----" in data
+        token = might_hold_token(data)
+        if not (credential or key or token):
+            return
         text = data.decode("utf-8", errors="replace")
-        matches = scan_credential_file(entry.path, text)
-        if "PRIVATE KEY-----" in text:
+        matches = scan_credential_file(entry.path, text) if credential else []
+        if key:
             matches += scan_private_keys(text)
-        matches += scan_tokens(text)
+        if token:
+            matches += scan_tokens(text)
         for m in matches:
             self.hits.append(_FileHit(layer, entry.path, m))
 
