@@ -22,6 +22,8 @@ AWS_SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCY" + "q9Z2" * 3
 
 pytestmark = pytest.mark.engine
 
+# An ELF header with e_type 4 (ET_CORE): what the kernel writes for a core dump.
+ELF_CORE = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + b"\x04\x00\x3e\x00" + b"\0" * 4000
 DB_PASSWORD = "hunter2-Sup3rSecret"
 GIT_PASSWORD = "Pa55w0rdXyzzy"
 ENV_FILE_PASSWORD = "correct-horse-battery"
@@ -34,7 +36,9 @@ COPY id_ed25519 /root/.ssh/id_ed25519
 COPY server.key /etc/app/server.key
 RUN rm /root/.ssh/id_ed25519
 RUN test -n "$GH_TOKEN" && touch /built-with-token
-RUN cp /bin/dash /usr/local/bin/rootsh && chmod 4755 /usr/local/bin/rootsh
+RUN cp /bin/dash /usr/local/bin/rootsh && chmod 4755 /usr/local/bin/rootsh \
+ && mkdir -p /srv/shared /srv/sticky && chmod 0777 /srv/shared && chmod 1777 /srv/sticky && chmod 1777 /tmp
+EXPOSE 22 8080
 COPY app/ /app/
 RUN printf '#!/bin/sh\\nexit 0\\n' > /usr/bin/gcc && chmod 755 /usr/bin/gcc
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make >/dev/null
@@ -76,6 +80,10 @@ def planted(build_image, keypair) -> str:
         "app/.git/config": f'[remote "origin"]\n\turl = https://bob:{GIT_PASSWORD}@git.example.com/app.git\n',
         "app/.git/objects/ab/cdef": b"x" * 5000,
         "app/tests/test_main.py": "def test_x():\n    assert True\n",
+        "app/__pycache__/main.cpython-311.pyc": b"\xa7\r\r\n" + b"\0" * 200,
+        "app/__pycache__/orphan.cpython-311.pyc": b"\xa7\r\r\n" + b"\0" * 100,  # no source: deliberate
+        "app/crash/core": ELF_CORE,
+        "app/notes/core": "core values of the team\n",  # named like a dump, is not one
     }
     return build_image(PLANTED, files=files, name="hygiene-planted")
 
@@ -186,6 +194,12 @@ def test_privilege_tools_and_leftovers(planted_report):
     git = only(doc, "leftovers.git")
     assert git["details"]["roots"] == ["/app/.git"] and git["estimated_bytes"] > 5000
     assert only(doc, "leftovers.tests")["location"]["path"] == "/app/tests"
+    assert only(doc, "leftovers.pycache")["details"]["examples"] == ["/app/__pycache__/main.cpython-311.pyc"]
+    core = only(doc, "leftovers.core-dump")
+    assert core["details"]["examples"] == ["/app/crash/core"] and core["severity"] == "medium"
+    writable = [f["location"]["path"] for f in doc["findings"] if f["rule_id"] == "privilege.world-writable"]
+    assert writable == ["/srv/shared"]  # not the sticky /srv/sticky, not /tmp
+    assert only(doc, "privilege.expose-ssh")["severity"] == "medium"
 
 
 def test_checks_option_selects_families(dockopt, planted):

@@ -18,6 +18,7 @@ from dockopt.report.output import human_bytes
 CORE_NAME = re.compile(r"^core(?:\.\d+)?$")
 PYC = re.compile(r"^(.*)/__pycache__/([^/.]+)\.[^/]*\.pyc$")
 TEST_DIR = re.compile(r"/(?:tests?|__tests__|spec)(?:/|$)")
+DISTRO_PYTHON = ("/usr/lib/python3/", "/usr/lib/python2", "/usr/lib/python3.")
 VENDORED = ("/site-packages/", "/dist-packages/", "/node_modules/", "/usr/lib/", "/usr/share/")
 
 
@@ -112,7 +113,8 @@ class LeftoversCheck(ImageCheck):
                 add(rule.rule_id, path, node.layer, size, root)
                 continue
             m = PYC.match(path)
-            if m and fs.get(f"{m.group(1)}/{m.group(2)}.py") is not None:
+            # Distribution Python packages are byte-compiled by their postinst on purpose.
+            if m and not path.startswith(DISTRO_PYTHON) and fs.get(f"{m.group(1)}/{m.group(2)}.py") is not None:
                 add("leftovers.pycache", path, node.layer, size)
             elif CORE_NAME.match(posixpath.basename(path)) and (node.layer, path) in cores:
                 add("leftovers.core-dump", path, node.layer, size)
