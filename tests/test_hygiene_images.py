@@ -27,11 +27,13 @@ ELF_CORE = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + b"\x04\x00\x3e\x00" + b"\0" * 40
 DB_PASSWORD = "hunter2-Sup3rSecret"
 GIT_PASSWORD = "Pa55w0rdXyzzy"
 ENV_FILE_PASSWORD = "correct-horse-battery"
+OLD_TOKEN = "s3cr3t-old-value-42"
 NPM_TOKEN = "npm_Q1w2E3r4T5y6U7i8O9p0"
 
 PLANTED = f"""FROM dockopt-test/debian:bookworm
 ARG GH_TOKEN={GH_TOKEN}
-ENV DB_PASSWORD={DB_PASSWORD} APP_MODE=production
+ENV DB_PASSWORD={DB_PASSWORD} APP_MODE=production OLD_API_TOKEN={OLD_TOKEN}
+ENV OLD_API_TOKEN=
 COPY id_ed25519 /root/.ssh/id_ed25519
 COPY server.key /etc/app/server.key
 RUN rm /root/.ssh/id_ed25519
@@ -142,7 +144,10 @@ def test_config_secrets_build_arg_env_and_files(planted_report):
     assert arg[0]["location"]["layer_index"] == layer_of(doc, "rm /root/.ssh")
     assert layer_of(doc, 'test -n "$GH_TOKEN"') in arg[0]["details"]["layers"]
     assert any(f["details"].get("key") == "GH_TOKEN" for f in arg)
-    env = only(doc, "secrets.env")
+    env_findings = [f for f in doc["findings"] if f["rule_id"] == "secrets.env"]
+    old = [f for f in env_findings if f["details"]["source"] == "config.history"]
+    assert len(old) == 1 and old[0]["details"]["key"] == "OLD_API_TOKEN" and "no longer in the config" in old[0]["message"]
+    env = [f for f in env_findings if f["details"]["source"] == "config.Env"][0]
     assert env["details"]["key"] == "DB_PASSWORD" and env["details"]["redacted"] == "hu…et (19 chars)"
     git = only(doc, "secrets.git-credentials", "/app/.git/config")
     assert git["location"]["layer_index"] == layer_of(doc, "in /app/")
@@ -164,7 +169,7 @@ def test_values_are_redacted_in_json_and_table(planted_report, keypair):
     doc, table = planted_report
     text = json.dumps(doc)
     body_line = keypair["openssh"].splitlines()[2]
-    for value in (GH_TOKEN, DB_PASSWORD, GIT_PASSWORD, ENV_FILE_PASSWORD, AWS_SECRET, AWS_ID, body_line):
+    for value in (GH_TOKEN, DB_PASSWORD, OLD_TOKEN, GIT_PASSWORD, ENV_FILE_PASSWORD, AWS_SECRET, AWS_ID, body_line):
         assert value not in text
         assert value not in table
     assert "hu…et (19 chars)" in table

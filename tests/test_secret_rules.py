@@ -13,7 +13,7 @@ from dockopt.findings import Severity
 from dockopt.inspect.pkgdb import apk_installed, dpkg_installed
 from dockopt.inspect.secret_rules import (redact, scan_credential_file, scan_key_values, scan_private_keys,
                                           scan_tokens)
-from dockopt.inspect.secrets import AllowRule, _history_args
+from dockopt.inspect.secrets import AllowRule, _history_args, _history_env
 
 GH_TOKEN = "ghp_" + "Zt4" * 12
 AWS_ID = "AKIA" + "Q7RZ" * 4
@@ -99,6 +99,10 @@ def test_history_args_and_allowlist():
     assert _history_args(f"|2 GH_TOKEN={GH_TOKEN} MODE=x /bin/sh -c make") == [("GH_TOKEN", GH_TOKEN), ("MODE", "x")]
     assert _history_args(f"RUN |1 GH_TOKEN={GH_TOKEN} /bin/sh -c make # buildkit") == [("GH_TOKEN", GH_TOKEN)]
     assert _history_args("/bin/sh -c make") == []
+    assert _history_env('/bin/sh -c #(nop)  ENV DB_PASSWORD=abc123xyz MODE="a b"') == [
+        ("DB_PASSWORD", "abc123xyz"), ("MODE", "a b")]
+    assert _history_env("/bin/sh -c #(nop)  ENV OLD_PASSWORD letmein99") == [("OLD_PASSWORD", "letmein99")]
+    assert _history_env("RUN make") == []
     assert AllowRule.parse("/app/tests/*").matches("secrets.npmrc", "/app/tests/.npmrc", "v")
     assert not AllowRule.parse("/app/tests/*").matches("secrets.npmrc", "/root/.npmrc", "v")
     assert AllowRule.parse("secrets.env").matches("secrets.env", None, "v")

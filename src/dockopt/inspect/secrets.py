@@ -148,11 +148,13 @@ class SecretsCheck(ImageCheck):
     def _config_findings(self, result: ScanResult) -> list[Finding]:
         config = result.image.config
         out: list[Finding] = []
+        in_config: set[str] = set()
         env = [tuple(item.split("=", 1)) for item in config.env if "=" in item]
         for source, pairs, rule in (("config.Env", env, "secrets.env"),
                                     ("config.Labels", list(config.labels.items()), "secrets.label")):
             what = "ENV" if source == "config.Env" else "LABEL"
             for key, m in scan_key_values([(str(k), str(v)) for k, v in pairs], rule, what):
+                in_config.add(m.value)
                 if not self._allowed(m.rule_id, None, m.value):
                     out.append(self._config_finding(m, f"{key}={redact(m.value)} in the image config",
                                                     {"source": source, "key": key}))
@@ -160,7 +162,11 @@ class SecretsCheck(ImageCheck):
         # Build args first (they name the key), then tokens anywhere else in an instruction.
         candidates = [(i, key, m) for i, h in enumerate(config.history)
                       for key, m in scan_key_values(_history_args(h.created_by), "secrets.build-arg", "build ARG")]
+        # ENV values a later ENV overrode are gone from the config but not from the history.
+        candidates += [(i, key, m) for i, h in enumerate(config.history)
+                       for key, m in scan_key_values(_history_env(h.created_by), "secrets.env", "ENV")]
         candidates += [(i, "", t) for i, h in enumerate(config.history) for t in scan_tokens(h.created_by)]
+        candidates = [c for c in candidates if c[2].value not in in_config]
         # The classic builder records every ARG in scope on every later RUN: one finding per value,
         # located at the first layer, listing every layer whose history carries it.
         grouped: dict[tuple[str, str], list[tuple[int, str, SecretMatch]]] = {}
@@ -172,7 +178,12 @@ class SecretsCheck(ImageCheck):
             entries = sorted({j for j, _, _ in items})
             layers = sorted({layer_of[j] for j in entries if j in layer_of})
             index = layers[0] if layers else None
-            what = f"build ARG {key}={redact(m.value)}" if key else f"{redact(m.value)} in an instruction"
+            if not key:
+                what = f"{redact(m.value)} in an instruction"
+            elif m.rule_id == "secrets.env" or m.why.startswith("ENV"):
+                what = f"ENV {key}={redact(m.value)} (no longer in the config, but)"
+            else:
+                what = f"build ARG {key}={redact(m.value)}"
             out.append(self._config_finding(
                 m, f"{what} recorded in image history (entries {', '.join(map(str, entries))}"
                    f"{'; first in ' + layer_label(result, index) if index is not None else ''}); "
@@ -188,6 +199,24 @@ class SecretsCheck(ImageCheck):
         return Finding(rule_id=m.rule_id, severity=m.severity, category=Category.SECURITY, title="secret in the image",
                        message=f"{m.why}: {what}", location=location,
                        details={**details, "why": m.why, "redacted": redact(m.value)})
+
+
+def _history_env(created_by: str) -> list[tuple[str, str]]:
+    """`ENV A=1 B="x y"` (or the legacy `ENV A 1`) as recorded in history."""
+    text = created_by.strip()
+    for prefix in ("/bin/sh -c #(nop) ", "#(nop) "):
+        if text.startswith(prefix):
+            text = text[len(prefix):].strip()
+    if not text.startswith("ENV "):
+        return []
+    body = text[4:].strip()
+    if body.endswith("# buildkit"):
+        body = body[: -len("# buildkit")].strip()
+    pairs = re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)', body)
+    if not pairs and " " in body:
+        key, value = body.split(None, 1)
+        return [(key, value)]
+    return [(k, v.strip('"')) for k, v in pairs]
 
 
 def _history_args(created_by: str) -> list[tuple[str, str]]:
