@@ -207,10 +207,13 @@ def test_privilege_tools_and_leftovers(planted_report):
     assert only(doc, "privilege.expose-ssh")["severity"] == "medium"
 
 
-def test_checks_option_selects_families(dockopt, planted):
+def test_checks_option_selects_families(dockopt, planted, tmp_path):
+    (tmp_path / ".dockopt.yaml").write_text("analyze:\n  checks: [tools]\n")
+    proc = dockopt("analyze", "-q", "--format", "json", f"docker:{planted}", cwd=tmp_path)
+    assert {f["rule_id"].split(".")[0] for f in json.loads(proc.stdout)["findings"]} == {"tools"}
     doc, _ = analyze(dockopt, planted, "--checks", "privilege,leftovers")
     families = {f["rule_id"].split(".")[0] for f in doc["findings"]}
-    assert families == {"privilege", "leftovers"}
+    assert families == {"privilege", "leftovers"} and doc["checks"] == ["privilege", "leftovers"]
     proc = dockopt("analyze", "-q", "--checks", "secrets,bogus", f"docker:{planted}")
     assert proc.returncode == 2 and "unknown check 'bogus'" in proc.stderr and not proc.stdout
     proc = dockopt("analyze", "-q", "--checks", "privilege", "--fail-severity", "critical", f"docker:{planted}")

@@ -23,6 +23,8 @@ class AnalyzeResult:
     waste: WasteReport
     gates: list[tuple[str, str, bool]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    checks: list[str] = field(default_factory=lambda: list(FAMILIES))
+    """The check families that ran (`--checks`)."""
 
     @property
     def image(self) -> Image:
@@ -99,4 +101,4 @@ def analyze_image(source: Source, base: Source | None = None, gates: Gates = Gat
     for check in image_checks:
         findings.extend(check.findings(scan, info.layers))
     findings.sort(key=lambda f: (-f.severity, f.rule_id, f.location.layer_index or 0))
-    return AnalyzeResult(scan, info, waste, results, findings)
+    return AnalyzeResult(scan, info, waste, results, findings, [c for c in FAMILIES if c in checks])

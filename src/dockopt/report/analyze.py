@@ -42,6 +42,7 @@ def analyze_json(result: AnalyzeResult) -> dict[str, Any]:
         "wasted_paths": [{"path": h.path, "size": h.size, "added_in": h.added_in, "hidden_in": h.hidden_in, "how": h.how}
                          for h in waste.top],
         "gates": [{"name": name, "passed": ok, "detail": why} for name, why, ok in result.gates],
+        "checks": result.checks,
         "findings": [f.to_dict() for f in result.findings],
         "passed": result.passed,
     }
