@@ -66,3 +66,19 @@ def test_symlink_and_dirs_in_merged_fs(exported):
     assert link is not None and link.entry.type is EntryType.SYMLINK and link.entry.link_target == "/a.txt"
     assert fs.get("/d/sub") is None and fs.get("/d/x") is None  # hidden by the opaque directory
     assert fs.get("/d/z") is not None
+
+
+def test_bare_name_prefers_engine_then_registry(exported, waste_image):
+    local = open_source(waste_image)
+    assert scan_image(local).image.source == "docker"
+    remote_name = exported["registry"].removeprefix("registry:")  # pushed, then untagged locally
+    remote = scan_image(open_source(remote_name))
+    assert remote.image.source == "registry"
+    assert [layer.diff_id for layer in remote.image.layers] == [
+        layer.diff_id for layer in scan_image(local).image.layers]
+
+
+def test_bare_name_found_nowhere(dockopt):
+    out = dockopt("analyze", "127.0.0.1:1/none/such:1")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "local engine" in out.stderr and "registry" in out.stderr

@@ -13,6 +13,13 @@ from dockopt.errors import EXIT_ERROR, DockoptError
 # name -> "module:attribute" of a click command. One line per command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("dockopt.cli.analyze:analyze", "Layer sizes, wasted bytes and efficiency of an image."),
+    "context": ("dockopt.cli.context:context_command", "What docker build sends; .dockerignore advice and --fix."),
+    "disk": ("dockopt.cli.disk:disk", "Engine disk usage: shared/unique bytes per image, what prunes free."),
+    "prune": ("dockopt.cli.prune:prune", "Plan and remove unused images, containers, volumes, build cache."),
+    "lint": ("dockopt.cli.lint:lint", "Lint Dockerfiles for size, security, speed and correctness; --fix them."),
+    "db": ("dockopt.cli.db:db", "Manage the local vulnerability database (OSV data)."),
+    "scan": ("dockopt.cli.scan:scan", "Find known vulnerabilities in an SBOM's (or image's) packages."),
+    "sbom": ("dockopt.cli.sbom:sbom", "Packages and licenses in an image (table, JSON, CycloneDX, SPDX)."),
 }
 
 

@@ -152,6 +152,11 @@ class FallbackSource(Source):
         self._engine_problem = engine_problem
         return self._chosen
 
+    @property
+    def client(self):
+        """The engine client when the engine was chosen (for base matching)."""
+        return getattr(self._chosen, "client", None) if self._chosen is not None and self._chosen.kind == "docker" else None
+
     def read(self, reader: LayerReader) -> tuple[Image, list[str]]:
         source = self._choose()
         self.kind = source.kind

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from dockopt.errors import DockoptError
 from dockopt.findings import Category, Finding, Location, Severity
 from dockopt.image.model import Image
 from dockopt.image.scan import Progress, ScanResult, Source, Visitor, scan_image
-from dockopt.inspect.base import BaseInfo, detect_base
+from dockopt.inspect.base import BaseInfo, base_of
 from dockopt.inspect.checks import FAMILIES, ImageCheck
 from dockopt.inspect.gates import Gates, gate_findings
 from dockopt.inspect.waste import WasteReport, compute_waste
@@ -33,35 +32,6 @@ class AnalyzeResult:
     @property
     def passed(self) -> bool:
         return all(ok for _, _, ok in self.gates)
-
-
-def _engine_layer_lists(source: Source) -> list[list[str]] | None:
-    """diff-ID lists of every image in the local engine (for exact base matching)."""
-    client = getattr(source, "client", None)
-    if source.kind != "docker" or client is None:
-        return None
-    out = []
-    try:
-        for img in client.images.list(all=False):
-            layers = (img.attrs.get("RootFS") or {}).get("Layers")
-            if layers is None:
-                layers = (client.api.inspect_image(img.id).get("RootFS") or {}).get("Layers") or []
-            out.append(list(layers))
-    except Exception:  # base matching is best effort; the analysis stands without it
-        return None
-    return out
-
-
-def _resolver(source: Source):
-    def resolve(name: str) -> Image | None:
-        from dockopt.image.reference import open_source
-
-        try:
-            candidate = open_source(f"docker:{name}") if source.kind == "docker" else open_source(name)
-            return candidate.metadata()
-        except DockoptError:
-            return None
-    return resolve
 
 
 def waste_findings(result: ScanResult, waste: WasteReport) -> list[Finding]:
@@ -92,9 +62,7 @@ def analyze_image(source: Source, base: Source | None = None, gates: Gates = Gat
     image_checks: list[ImageCheck] = make_checks(checks, settings)
     base_image = base.metadata() if base is not None else None
     scan = scan_image(source, [*visitors, *image_checks], progress)
-    engine_lists = _engine_layer_lists(source)
-    info = detect_base(scan.image, base_image, _resolver(source),
-                       (lambda: engine_lists) if engine_lists is not None else None)
+    info = base_of(source, scan.image, base_image)
     waste = compute_waste(scan, info.layers, top)
     results = gates.evaluate(waste)
     findings = (waste_findings(scan, waste) if "waste" in checks else []) + gate_findings(results)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from dockopt.errors import DockoptError
 from dockopt.image.model import Image
+from dockopt.image.scan import Source
 
 BASE_NAME_KEY = "org.opencontainers.image.base.name"
 BASE_DIGEST_KEY = "org.opencontainers.image.base.digest"
@@ -82,3 +84,39 @@ def detect_base(image: Image, base: Image | None = None,
     if len(image.layers) > 1:
         return BaseInfo(1, "first-layer", name)
     return BaseInfo(0, "none", name)
+
+
+def engine_layer_lists(source: Source) -> list[list[str]] | None:
+    """diff-ID lists of every image in the local engine (for exact base matching)."""
+    client = getattr(source, "client", None)
+    if source.kind != "docker" or client is None:
+        return None
+    out = []
+    try:
+        for img in client.images.list(all=False):
+            layers = (img.attrs.get("RootFS") or {}).get("Layers")
+            if layers is None:
+                layers = (client.api.inspect_image(img.id).get("RootFS") or {}).get("Layers") or []
+            out.append(list(layers))
+    except Exception:  # base matching is best effort; the analysis stands without it
+        return None
+    return out
+
+
+def annotation_resolver(source: Source):
+    def resolve(name: str) -> Image | None:
+        from dockopt.image.reference import open_source
+
+        try:
+            candidate = open_source(f"docker:{name}") if source.kind == "docker" else open_source(name)
+            return candidate.metadata()
+        except DockoptError:
+            return None
+    return resolve
+
+
+def base_of(source: Source, image: Image, base: Image | None = None) -> BaseInfo:
+    """`detect_base` with what the source offers: the engine's images, annotation lookups."""
+    engine_lists = engine_layer_lists(source)
+    return detect_base(image, base, annotation_resolver(source),
+                       (lambda: engine_lists) if engine_lists is not None else None)

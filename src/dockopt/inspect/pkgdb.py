@@ -1,7 +1,9 @@
-"""Just enough of the dpkg and apk databases to say which packages are installed and which
-package owns a path (the catalog module has the full parsers; this keeps `analyze` self-contained)."""
+"""Which packages are installed (the catalog's dpkg parser) and which package owns a path
+(dpkg `.list` files, apk's `R:` lines, which the catalog does not keep)."""
 
 from __future__ import annotations
+
+from dockopt.catalog.dpkg import installed, parse_control
 
 DPKG_STATUS = "/var/lib/dpkg/status"
 DPKG_INFO = "/var/lib/dpkg/info/"
@@ -9,18 +11,8 @@ APK_INSTALLED = "/lib/apk/db/installed"
 
 
 def dpkg_installed(text: str) -> list[str]:
-    """Names of packages whose Status says installed, in file order."""
-    out = []
-    for para in text.split("\n\n"):
-        name = status = None
-        for line in para.splitlines():
-            if line.startswith("Package:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("Status:"):
-                status = line.split(":", 1)[1].split()
-        if name and status and status[-1] == "installed":
-            out.append(name)
-    return out
+    """Names of installed packages, in file order."""
+    return [stanza["Package"] for stanza in parse_control(text) if installed(stanza)]
 
 
 def dpkg_list_owner(path: str) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from dockopt.errors import InputError
 from dockopt.image.model import Image, Platform
 from dockopt.image.scan import LayerReader, Source
-from dockopt.image.sources.savetar import read_save_tar
+from dockopt.image.sources.savetar import is_regular_file, read_save_file, read_save_tar
 
 
 class ArchiveSource(Source):
@@ -26,4 +26,5 @@ class ArchiveSource(Source):
         with handle:
             if self.path.is_dir():
                 raise InputError(f"{self.path} is a directory (use oci-dir: for an OCI layout folder)")
-            return read_save_tar(handle, reader, self.reference, self.kind, self.platform, self.tag)
+            read = read_save_file if is_regular_file(handle) else read_save_tar  # a pipe streams
+            return read(handle, reader, self.reference, self.kind, self.platform, self.tag)

@@ -1,13 +1,17 @@
-"""Reading a tar of an image as one stream: `docker save` (classic layout and the OCI layout of
-Docker 25+) and OCI image-layout archives. Used for files and for the engine's save stream.
+"""Reading a tar of an image: `docker save` (classic layout and the OCI layout of Docker 25+)
+and OCI image-layout archives.
 
-The tar is read front to back once. Layer blobs are scanned as they pass; JSON documents are
-kept (bounded); the manifest, wherever it sits in the tar, then says which blob is which layer.
+From a stream (the engine's save), the tar is read front to back once: layer blobs are scanned
+as they pass, JSON documents kept (bounded), and the manifest, wherever it sits, then says which
+blob is which layer. From a regular file, the headers are indexed first (tar seeks over data),
+the manifest is resolved, and only the referenced layer blobs are read, each once, in order.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+import stat
 import tarfile
 from typing import Any, BinaryIO
 
@@ -56,6 +60,69 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
         raise
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ImageFormatError(f"{reference}: not a readable image archive ({exc})") from None
+    return _resolve(docs, reference, kind, platform, tag)
+
+
+class FileSlice:
+    """A read-only window on one archive member of an open file, read with pread (no seeks)."""
+
+    def __init__(self, fd: int, offset: int, size: int):
+        self.fd, self.pos, self.end = fd, offset, offset + size
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.end - self.pos if n is None or n < 0 else min(n, self.end - self.pos)
+        data = os.pread(self.fd, n, self.pos) if n > 0 else b""
+        self.pos += len(data)
+        return data
+
+
+def is_regular_file(handle: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    except (OSError, AttributeError, ValueError):
+        return False
+
+
+def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: str,
+                   platform: Platform | None, tag: str | None = None) -> tuple[Image, list[str]]:
+    fd = handle.fileno()
+    members: dict[str, tuple[int, int]] = {}
+    docs: dict[str, bytes] = {}
+    try:
+        outer = tarfile.TarFile(fileobj=handle, mode="r")
+        while True:
+            member = outer.next()
+            if member is None:
+                break
+            outer.members.clear()
+            if not member.isreg():
+                continue
+            path = normalise_member_path(member.name, reference)
+            members[path] = (member.offset_data, member.size)
+            if path.endswith("/layer.tar") or member.size > MAX_JSON:
+                continue
+            data = os.pread(fd, member.size, member.offset_data)
+            if len(data) != member.size:
+                raise ImageFormatError(f"{reference}: archive is truncated in {path.lstrip('/')}")
+            if not (path.startswith("/blobs/") and _looks_like_layer(data[:512])):
+                docs[path] = data
+    except ImageFormatError:
+        raise
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise ImageFormatError(f"{reference}: not a readable image archive ({exc})") from None
+    image, keys = _resolve(docs, reference, kind, platform, tag)
+    for layer, key in zip(image.layers, keys):
+        path = "/blobs/sha256/" + key[7:] if key.startswith("sha256:") else key
+        if key in reader.scans or path not in members:
+            continue  # a missing blob is reported by the scan, naming the layer
+        offset, size = members[path]
+        label = f"{layer.index} ({layer.diff_id[7:19]})"
+        reader.scan(key, FileSlice(fd, offset, size), label, key if key.startswith("sha256:") else None, size)  # type: ignore[arg-type]
+    return image, keys
+
+
+def _resolve(docs: dict[str, bytes], reference: str, kind: str, platform: Platform | None,
+             tag: str | None) -> tuple[Image, list[str]]:
     if "/manifest.json" in docs:
         return _from_docker_manifest(docs, reference, kind, tag)
     if "/index.json" in docs:

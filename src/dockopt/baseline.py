@@ -1,0 +1,58 @@
+"""Baselines: remember today's findings so that only new ones fail a build.
+
+A finding is identified by (file, rule id, fingerprint); the fingerprint is computed by the
+producer from what the finding is about (for lint: the instruction's text), so editing other
+lines does not turn old findings into new ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from dockopt.errors import InputError
+from dockopt.findings import Finding
+from dockopt.report.output import write_text
+
+BASELINE_VERSION = 1
+
+
+def _key(f: Finding) -> tuple[str, str, str]:
+    return (f.location.file or "", f.rule_id, str(f.details.get("fingerprint", f.message)))
+
+
+def write_baseline(path: str | Path, findings: list[Finding]) -> None:
+    entries = [{"file": k[0], "rule_id": k[1], "fingerprint": k[2]} for k in map(_key, findings)]
+    entries.sort(key=lambda e: (e["file"], e["rule_id"], e["fingerprint"]))
+    write_text(json.dumps({"baseline_version": BASELINE_VERSION, "findings": entries}, indent=2) + "\n", path)
+
+
+def read_baseline(path: str | Path) -> Counter[tuple[str, str, str]]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(f"baseline {path} is not valid JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise InputError(f"baseline {path} has no 'findings' list")
+    known: Counter[tuple[str, str, str]] = Counter()
+    for e in data["findings"]:
+        if not isinstance(e, dict):
+            raise InputError(f"baseline {path}: entries must be objects")
+        known[(str(e.get("file", "")), str(e.get("rule_id", "")), str(e.get("fingerprint", "")))] += 1
+    return known
+
+
+def new_findings(findings: list[Finding], known: Counter[tuple[str, str, str]]) -> list[Finding]:
+    """Findings not in the baseline (each baseline entry absorbs one matching finding)."""
+    left = Counter(known)
+    out = []
+    for f in findings:
+        k = _key(f)
+        if left[k] > 0:
+            left[k] -= 1
+        else:
+            out.append(f)
+    return out

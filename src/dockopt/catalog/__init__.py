@@ -1,0 +1,1 @@
+"""Package catalog: what is installed in an image (see `model.Package`)."""

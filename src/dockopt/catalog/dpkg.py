@@ -1,0 +1,125 @@
+"""Debian packages: `/var/lib/dpkg/status` and distroless `status.d/`, licenses from
+machine-readable `/usr/share/doc/<pkg>/copyright`.
+
+Each package is located in the layer whose status file first lists it at its final version,
+which is where it was installed (the surviving status file is rewritten by every apt layer).
+"""
+
+from __future__ import annotations
+
+import re
+
+from packageurl import PackageURL
+
+from dockopt.catalog.core import Cataloger, Context, Found
+from dockopt.catalog.licenses import normalise
+from dockopt.catalog.model import DEB, Package
+
+STATUS = "/var/lib/dpkg/status"
+STATUS_D = "/var/lib/dpkg/status.d/"
+DOC = "/usr/share/doc/"
+MAX_DB = 64 << 20
+MAX_COPYRIGHT = 512 << 10
+_LICENSE_LINE = re.compile(r"^License:[ \t]*(\S.*?)\s*$", re.M)
+_SOURCE = re.compile(r"^(\S+)(?:\s+\((\S+)\))?")
+
+
+def parse_control(text: str) -> list[dict[str, str]]:
+    """RFC-822-like stanzas; continuation lines are kept only for the fields we need (none are multi-line)."""
+    out = []
+    for stanza in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in stanza.splitlines():
+            if not line or line[0] in " \t":
+                continue
+            key, sep, value = line.partition(":")
+            if sep:
+                fields[key] = value.strip()
+        if fields.get("Package"):
+            out.append(fields)
+    return out
+
+
+def installed(stanza: dict[str, str]) -> bool:
+    status = stanza.get("Status")
+    return status is None or status.split()[-1] in ("installed", "half-configured", "unpacked", "triggers-awaited",
+                                                     "triggers-pending", "half-installed")
+
+
+def copyright_licenses(text: str) -> list[str]:
+    """`License:` short names of a machine-readable (DEP-5) copyright file; none for free-form ones."""
+    if not text.startswith("Format:") and "copyright-format" not in text[:400]:
+        return []
+    return [m.group(1) for m in _LICENSE_LINE.finditer(text)]
+
+
+class DpkgCataloger(Cataloger):
+    name = "dpkg"
+    basenames = frozenset({"status", "copyright"})
+    prefixes = (STATUS_D,)
+
+    def wants(self, path, entry):
+        if path == STATUS:
+            return min(entry.size, MAX_DB)
+        if path.startswith(STATUS_D) and not path.endswith(".md5sums"):
+            return min(entry.size, MAX_DB)
+        if path.startswith(DOC) and path.count("/") == 5 and path.endswith("/copyright"):
+            return min(entry.size, MAX_COPYRIGHT)
+        return 0
+
+    def extract(self, path, data):
+        text = data.decode("utf-8", "replace")
+        if path.endswith("/copyright") and path.startswith(DOC):
+            return ("copyright", copyright_licenses(text))
+        return ("db", [s for s in parse_control(text) if installed(s)])
+
+    def build(self, ctx: Context) -> list[Package]:
+        versions = ctx.found.get(self.name, [])
+        licenses: dict[str, list[str]] = {}
+        for f in versions:
+            if f.survives and f.value[0] == "copyright":
+                licenses[f.path[len(DOC):].split("/", 1)[0]] = f.value[1]
+        dbs = [f for f in versions if f.value[0] == "db"]
+        out = []
+        for final in (f for f in dbs if f.survives):
+            first_layer = self._introduced(final, [f for f in dbs if f.path == final.path])
+            for stanza in final.value[1]:
+                out.append(self._package(stanza, ctx, first_layer.get((stanza["Package"], stanza.get("Version", ""),
+                                                                       stanza.get("Architecture", ""))),
+                                         final, licenses))
+        return out
+
+    @staticmethod
+    def _introduced(final: Found, history: list[Found]) -> dict[tuple[str, str, str], Found]:
+        """For each (name, version, arch) of the final database: the earliest version of the
+        database, in an unbroken run up to the final one, that already lists it."""
+        first: dict[tuple[str, str, str], Found] = {}
+        for f in history:
+            if f.layer > final.layer:
+                continue
+            keys = {(s["Package"], s.get("Version", ""), s.get("Architecture", "")) for s in f.value[1]}
+            first = {k: first.get(k, f) for k in keys}
+        return first
+
+    @staticmethod
+    def _package(stanza: dict[str, str], ctx: Context, introduced: Found | None, final: Found,
+                 licenses: dict[str, list[str]]) -> Package:
+        name, version, arch = stanza["Package"], stanza.get("Version", ""), stanza.get("Architecture", "")
+        source_name = source_version = None
+        if stanza.get("Source"):
+            m = _SOURCE.match(stanza["Source"])
+            if m:
+                source_name, source_version = m.group(1), m.group(2)
+        distro = ctx.distro
+        namespace = distro.id or "debian"
+        qualifiers = {"arch": arch} if arch else {}
+        if source_name and source_name != name:
+            qualifiers["upstream"] = f"{source_name}@{source_version}" if source_version else source_name
+        if distro.id and distro.version_id:
+            qualifiers["distro"] = f"{distro.id}-{distro.version_id}"
+        purl = PackageURL("deb", namespace, name, version, qualifiers or None).to_string()
+        where = introduced or final
+        return Package(name=name, version=version, type=DEB, purl=purl,
+                       licenses=normalise(licenses.get(name, ())), source_name=source_name or name,
+                       source_version=source_version or version, distro_id=distro.id,
+                       distro_version=distro.version_id, locations=((where.diff_id, final.path),))

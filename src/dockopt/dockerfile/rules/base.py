@@ -1,0 +1,288 @@
+"""The rule model, the registry, and the per-file context that rules share.
+
+A rule is data (id, title, category, severity, docs) plus a small `check(ctx)` generator that
+yields `Hit`s. The engine turns hits into `Finding`s, so rules never build locations by hand.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from dockopt.dockerfile.lexer import expand, parse_words
+from dockopt.dockerfile.model import Dockerfile, Instruction, Stage
+from dockopt.dockerfile.shell import Command, Script, parse_shell
+from dockopt.findings import Category, Fix, Severity, TextEdit
+
+CheckFn = Callable[["LintContext"], Iterable["Hit"]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    category: Category
+    severity: Severity
+    why: str
+    """Why it matters (the first paragraph of `--explain`)."""
+    how: str
+    """How to fix it."""
+    bad: str
+    """A short Dockerfile excerpt that triggers the rule."""
+    good: str
+    """The same excerpt, fixed."""
+    check: CheckFn
+    fixable: bool = False
+    opt_in_fix: bool = False
+    """The fix can change behaviour; applied only when asked for (`--fix-unsafe`)."""
+
+    def explain(self) -> str:
+        fix = "yes (opt-in: --fix-unsafe)" if self.opt_in_fix else ("yes" if self.fixable else "no")
+        return (f"{self.id}: {self.title}\n"
+                f"category: {self.category}   default severity: {self.severity}   autofix: {fix}\n\n"
+                f"Why it matters\n{_para(self.why)}\n\nHow to fix\n{_para(self.how)}\n\n"
+                f"Example (flagged)\n{_indent(self.bad)}\n\nExample (fixed)\n{_indent(self.good)}\n")
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.strip("\n").splitlines())
+
+
+def _para(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(" ".join(text.split()), width=96, initial_indent="  ", subsequent_indent="  ")
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, title: str, category: Category, severity: Severity, *, why: str, how: str,
+         bad: str, good: str, fixable: bool = False, opt_in_fix: bool = False) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function as a rule."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if id in RULES:
+            raise RuntimeError(f"duplicate rule id {id}")
+        RULES[id] = Rule(id, title, category, severity, why.strip(), how.strip(), bad, good, fn,
+                         fixable, opt_in_fix)
+        return fn
+
+    return register
+
+
+@dataclass
+class Hit:
+    """A rule's result before it becomes a Finding."""
+
+    instruction: Instruction | None
+    message: str
+    fix: Fix | None = None
+    line: int | None = None
+    """Overrides the instruction's line (e.g. a line inside a heredoc)."""
+    details: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- RUN analysis
+
+@dataclass(frozen=True)
+class Mount:
+    type: str
+    target: str
+    options: dict[str, str]
+
+
+@dataclass
+class RunInfo:
+    """What a RUN executes: its shell scripts (shell form and heredoc scripts) and mounts."""
+
+    instruction: Instruction
+    scripts: list[Script]
+    logical_script: Script | None
+    """The shell-form command line (offsets relative to `instruction.args_start`), if any."""
+    mounts: list[Mount]
+
+    _commands: list[Command] | None = field(default=None, repr=False)
+
+    @property
+    def commands(self) -> list[Command]:
+        if self._commands is None:
+            self._commands = [c for s in self.scripts for c in s.commands]
+        return self._commands
+
+    def find(self, *names: str) -> list[Command]:
+        return [c for c in self.commands if c.name in names]
+
+    def cache_mounted(self, path: str) -> bool:
+        """True when a cache (or tmpfs) mount covers `path` (the target is `path` or a parent)."""
+        path = posixpath.normpath(path)
+        for m in self.mounts:
+            if m.type not in ("cache", "tmpfs") or not m.target:
+                continue
+            target = posixpath.normpath(m.target)
+            if path == target or path.startswith(target.rstrip("/") + "/"):
+                return True
+        return False
+
+    def source_offset(self, script_offset: int) -> int:
+        """Source offset of an offset in `logical_script`."""
+        return self.instruction.to_source(self.instruction.args_start + script_offset)
+
+    def source_end(self, script_offset: int) -> int:
+        return self.instruction.to_source_end(self.instruction.args_start + script_offset)
+
+
+def parse_mounts(ins: Instruction) -> list[Mount]:
+    mounts = []
+    for value in ins.flag_values("mount"):
+        opts: dict[str, str] = {}
+        for part in value.split(","):
+            key, _, val = part.partition("=")
+            opts[key.strip().lower()] = val.strip()
+        target = opts.get("target") or opts.get("dst") or opts.get("destination") or ""
+        mounts.append(Mount(opts.get("type", "bind"), target, opts))
+    return mounts
+
+
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
+
+
+def analyse_run(ins: Instruction) -> RunInfo:
+    scripts: list[Script] = []
+    logical: Script | None = None
+    if ins.json:
+        argv = ins.values
+        if len(argv) >= 3 and posixpath.basename(argv[0]) in _SHELLS and argv[1].startswith("-") and "c" in argv[1]:
+            scripts.append(parse_shell(argv[2]))
+        elif argv:
+            scripts.append(parse_shell(" ".join(_quote(a) for a in argv)))
+    else:
+        logical = parse_shell(ins.args_text)
+        scripts.append(logical)
+        names = [c.name for c in logical.commands if c.name]
+        # `RUN <<EOF` runs the heredoc as a script; so does `RUN bash <<EOF`.
+        if ins.heredocs and (not names or names[0] in _SHELLS):
+            for doc in ins.heredocs:
+                scripts.append(parse_shell(doc.text))
+    return RunInfo(ins, scripts, logical, parse_mounts(ins))
+
+
+def _quote(arg: str) -> str:
+    return "'" + arg.replace("'", "'\\''") + "'" if any(c in arg for c in " \t'\"$;&|") else arg
+
+
+# ---------------------------------------------------------------------------- the context
+
+@dataclass
+class LintOptions:
+    trusted_registries: tuple[str, ...] = (
+        "docker.io", "index.docker.io", "registry-1.docker.io", "ghcr.io", "quay.io", "gcr.io",
+        "mcr.microsoft.com", "public.ecr.aws", "registry.access.redhat.com", "registry.k8s.io",
+        "cgr.dev", "docker.elastic.co",
+    )
+    unsafe_fixes: bool = False
+
+
+class LintContext:
+    def __init__(self, dockerfile: Dockerfile, options: LintOptions | None = None) -> None:
+        self.df = dockerfile
+        self.options = options or LintOptions()
+        self._runs: dict[int, RunInfo] = {}
+        self._env: dict[tuple[int, int], dict[str, str]] = {}
+        self._globals: dict[str, str] | None = None
+        self._stage_runs: dict[int, list[RunInfo]] = {}
+
+    @property
+    def stages(self) -> list[Stage]:
+        return self.df.stages
+
+    def runs(self, stage: Stage) -> list[RunInfo]:
+        cached = self._stage_runs.get(stage.index)
+        if cached is None:
+            cached = self._stage_runs[stage.index] = [
+                self.run(ins.effective) for ins in stage.instructions
+                if ins.effective.keyword == "RUN" and not ins.error]
+        return cached
+
+    def run(self, ins: Instruction) -> RunInfo:
+        key = id(ins)
+        if key not in self._runs:
+            self._runs[key] = analyse_run(ins)
+        return self._runs[key]
+
+    def all_runs(self) -> Iterator[RunInfo]:
+        for stage in self.stages:
+            yield from self.runs(stage)
+
+    def uses_buildkit(self) -> bool:
+        """BuildKit is evidently in use: a syntax directive, a mount, a heredoc, or `--link`."""
+        if "syntax" in self.df.directives:
+            return True
+        return any(ins.flag("mount") or ins.heredocs or ins.flag("link") for ins in self.df.instructions)
+
+    def stage_is_shipped(self, stage: Stage) -> bool:
+        """The final stage, or a stage another stage builds FROM (its layers end up shipped)."""
+        if stage is self.df.final_stage:
+            return True
+        return any(other.base.lower() == (stage.name or "\0") for other in self.stages
+                   if other.index > stage.index)
+
+    def global_arg_defaults(self) -> dict[str, str]:
+        if self._globals is None:
+            self._globals = self._global_arg_defaults()
+        return self._globals
+
+    def _global_arg_defaults(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for ins in self.df.global_args:
+            for word in ins.values:
+                name, eq, value = word.partition("=")
+                if eq:
+                    env[name] = expand(value, env)
+        return env
+
+    def base_image(self, stage: Stage) -> str:
+        """The stage's FROM image with global ARG defaults expanded."""
+        if "$" not in stage.base:
+            return stage.base
+        return expand(stage.base, self.global_arg_defaults(), skip_unset=True)
+
+    def stage_env(self, stage: Stage, upto: Instruction | None = None) -> dict[str, str]:
+        """ENV and ARG values in effect in a stage (optionally before `upto`)."""
+        key = (stage.index, id(upto))
+        cached = self._env.get(key)
+        if cached is None:
+            cached = self._env[key] = self._stage_env(stage, upto)
+        return cached
+
+    def _stage_env(self, stage: Stage, upto: Instruction | None) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for ins in stage.instructions:
+            if ins is upto:
+                break
+            if ins.keyword not in ("ENV", "ARG"):
+                continue
+            if ins.keyword == "ENV" and not ins.error:
+                vals = ins.values
+                for k in range(0, len(vals) - 1, 2):
+                    env[vals[k]] = expand(vals[k + 1], env)
+            elif ins.keyword == "ARG":
+                for word in parse_words(ins.args_text, self.df.escape):
+                    name, eq, value = word.partition("=")
+                    if eq:
+                        env.setdefault(name, expand(value, env))
+        return env
+
+    def line_indent(self, ins: Instruction) -> str:
+        """The indentation used by the instruction's continuation lines (4 spaces by default)."""
+        for line in ins.physical_lines[1:]:
+            text = self.df.line_text(line)
+            stripped = text.lstrip(" \t")
+            if stripped:
+                return text[: len(text) - len(stripped)]
+        return "    "
+
+
+def edit(start: int, end: int, replacement: str) -> TextEdit:
+    return TextEdit(start, end, replacement)

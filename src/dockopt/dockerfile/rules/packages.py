@@ -1,0 +1,147 @@
+"""Package managers as data: how an install looks, where its cache lives, what cleans it.
+
+Rules about package caches read this table, so supporting another manager is one entry.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from dockopt.dockerfile.rules.base import RunInfo
+from dockopt.dockerfile.shell import Command
+
+
+@dataclass(frozen=True)
+class PackageManager:
+    name: str
+    programs: tuple[str, ...]
+    installs: tuple[str, ...]
+    """Subcommands that install (`install`, `add`, …); empty tuple + `bare_install` for `yarn`."""
+    cache_dirs: tuple[str, ...]
+    """Where the cache lives; a cache mount on one of these (or a parent) covers the install."""
+    no_cache_options: tuple[str, ...] = ()
+    """Options that make the install leave no cache (`--no-cache`, `--no-cache-dir`)."""
+    cleanup_commands: tuple[tuple[str, str], ...] = ()
+    """(program, subcommand) pairs that clean the cache: (`dnf`, `clean`)."""
+    no_cache_env: tuple[str, ...] = ()
+    """Environment variables that disable the cache (`PIP_NO_CACHE_DIR`)."""
+    fix_option: str | None = None
+    """Fix by inserting this option after the install subcommand…"""
+    fix_command: str | None = None
+    """…or by appending this command to the RUN."""
+    bare_install: bool = False
+    """The program alone installs (`yarn`)."""
+
+    def install_commands(self, info: RunInfo) -> list[Command]:
+        out = []
+        for cmd in info.commands:
+            if cmd.name not in self.programs:
+                continue
+            sub = cmd.subcommand()
+            if sub in self.installs or (self.bare_install and sub is None):
+                out.append(cmd)
+        return out
+
+    def cleaned(self, info: RunInfo, env: dict[str, str], cmd: Command) -> bool:
+        """The install `cmd` leaves no cache behind in this RUN's layer."""
+        if any(info.cache_mounted(d) for d in self.cache_dirs):
+            return True
+        if self.no_cache_options and cmd.has_option(*self.no_cache_options):
+            return True
+        if any(env.get(v, "").lower() not in ("", "0", "false", "off", "no") for v in self.no_cache_env):
+            return True
+        commands = info.commands
+        after = commands[next(i for i, c in enumerate(commands) if c is cmd) + 1:]
+        for later in after:
+            if (later.name, later.subcommand()) in self.cleanup_commands:
+                return True
+            if later.name == "rm" and any(_covers(arg, d) for arg in later.args for d in self.cache_dirs):
+                return True
+        return False
+
+
+def _covers(arg: str, cache_dir: str) -> bool:
+    path = posixpath.normpath(arg.rstrip("*").rstrip("/") or "/")
+    cache = posixpath.normpath(cache_dir)
+    return path == cache or cache.startswith(path.rstrip("/") + "/") or \
+        (arg.endswith("*") and posixpath.normpath(arg[:-1]) in (cache, posixpath.dirname(cache)))
+
+
+MANAGERS: tuple[PackageManager, ...] = (
+    PackageManager("apt", ("apt-get", "apt"), ("install",), ("/var/lib/apt/lists",),
+                   fix_command="apt-get clean && rm -rf /var/lib/apt/lists/*"),
+    PackageManager("apk", ("apk",), ("add",), ("/var/cache/apk", "/etc/apk/cache"),
+                   no_cache_options=("--no-cache",), fix_option="--no-cache"),
+    PackageManager("dnf", ("dnf", "yum", "microdnf", "tdnf"), ("install", "groupinstall", "reinstall"),
+                   ("/var/cache/dnf", "/var/cache/yum"),
+                   cleanup_commands=(("dnf", "clean"), ("yum", "clean"), ("microdnf", "clean"), ("tdnf", "clean")),
+                   fix_command="{program} clean all"),
+    PackageManager("zypper", ("zypper",), ("install", "in"), ("/var/cache/zypp",),
+                   cleanup_commands=(("zypper", "clean"), ("zypper", "cc")), fix_command="zypper clean -a"),
+    PackageManager("pip", ("pip", "pip3", "pip2") + tuple(f"pip3.{n}" for n in range(6, 15)), ("install",),
+                   ("/root/.cache/pip",), no_cache_options=("--no-cache-dir",),
+                   cleanup_commands=(("pip", "cache"), ("pip3", "cache")),
+                   no_cache_env=("PIP_NO_CACHE_DIR",), fix_option="--no-cache-dir"),
+    PackageManager("npm", ("npm",), ("install", "i", "ci", "add"), ("/root/.npm",),
+                   cleanup_commands=(("npm", "cache"),), fix_command="npm cache clean --force"),
+    PackageManager("yarn", ("yarn",), ("install", "add"), ("/usr/local/share/.cache/yarn", "/root/.cache/yarn"),
+                   cleanup_commands=(("yarn", "cache"),), fix_command="yarn cache clean", bare_install=True),
+    PackageManager("gem", ("gem",), ("install",), ("/root/.gem", "/usr/local/bundle/cache"),
+                   no_cache_options=("--no-document", "-N", "--no-doc"),
+                   cleanup_commands=(("gem", "cleanup"),), fix_option="--no-document"),
+)
+
+_OPTIONS_WITH_VALUE = frozenset({"--virtual", "-t", "-o", "--repository", "-X", "--enablerepo",
+                                 "--disablerepo", "--setopt", "--target-release", "--option"})
+OS_MANAGERS = frozenset({"apt", "apk", "dnf", "zypper"})
+
+
+def installed_packages(info: RunInfo) -> list[tuple[Command, str]]:
+    """(command, package name) for OS package installs in a RUN (versions stripped)."""
+    out = []
+    for mgr in MANAGERS:
+        if mgr.name not in OS_MANAGERS:
+            continue
+        for cmd in mgr.install_commands(info):
+            seen_sub = False
+            skip_next = False
+            for arg in cmd.args:
+                if skip_next:
+                    skip_next = False
+                    continue
+                if not seen_sub and arg in mgr.installs:
+                    seen_sub = True
+                    continue
+                if arg in _OPTIONS_WITH_VALUE:
+                    skip_next = True
+                    continue
+                if arg.startswith("-") or not seen_sub:
+                    continue
+                name = arg.split("=", 1)[0]
+                for sep in (">=", "<=", ">", "<", "~"):
+                    name = name.split(sep, 1)[0]
+                out.append((cmd, name.split(":", 1)[0] if mgr.name == "apt" else name))
+    return out
+
+
+def virtual_name(cmd: Command) -> str | None:
+    """`apk add --virtual .build-deps …` -> `.build-deps`."""
+    args = cmd.args
+    for i, arg in enumerate(args):
+        if cmd.name == "apk" and arg in ("--virtual", "-t") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--virtual="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def removed_packages(info: RunInfo) -> set[str]:
+    out: set[str] = set()
+    for cmd in info.commands:
+        sub = cmd.subcommand()
+        if (cmd.name in ("apt-get", "apt") and sub in ("purge", "remove", "autoremove")) or \
+                (cmd.name == "apk" and sub == "del") or \
+                (cmd.name in ("dnf", "yum", "microdnf") and sub in ("remove", "erase", "autoremove")):
+            out.update(a for a in cmd.args if not a.startswith("-") and a != sub)
+    return out

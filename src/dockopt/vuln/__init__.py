@@ -1,0 +1,1 @@
+"""Vulnerability matching from OSV data: version schemes, OSV records, the SQLite store, feeds."""

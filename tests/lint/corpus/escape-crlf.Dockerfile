@@ -1,0 +1,6 @@
+# escape=`
+FROM dockopt-test/busybox:latest
+RUN echo a `
+  b `
+  c
+WORKDIR C:\\app

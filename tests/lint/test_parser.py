@@ -1,0 +1,121 @@
+"""The parser: agreement with BuildKit on every Dockerfile of the tests, exact spans, tolerance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockopt.dockerfile import parse
+from dockopt.dockerfile.shell import parse_shell
+
+from .buildkit_oracle import disagreements
+from .cases import all_dockerfiles
+
+CORPUS = sorted((Path(__file__).parent / "corpus").glob("*"))
+EXTRA = [  # tricky inputs that exist only for the parser
+    "FROM a\nRUN <<EOF bash\nset -e\necho $HOME\nEOF\n",
+    "FROM a\nRUN 3<<IN cat <&3 && cat <<'Q'\nx\nIN\n$y\nQ\n",
+    "FROM a\nCOPY --chmod=644 <<one.txt <<two.txt /dst/\n1\none.txt\n2\ntwo.txt\n",
+    "FROM a\nRUN echo \\\n",
+    "FROM a\nRUN echo a \\\n  # only a comment\n\n",
+    "from a as B\nonbuild run --mount=type=cache,target=/c echo hi\ncopy [\"a b\", \"/c\"]\n",
+    "\ufeff# syntax=docker/dockerfile:1\n#escape=\\\nFROM a\nRUN echo \\\\\n",
+    "FROM a\nHEALTHCHECK --interval=1s \\\n  CMD [\"curl\", \"-f\", \"http://x\"]\nLABEL a=b \\\n  c=\"d e\"\n",
+    "FROM a\nRUN <<-EOT sh\n\techo tab\n\tEOT\n",
+    "FROM a\n   RUN   echo   indented\nENV A=\"x\\\"y\" B='z'\n",
+    "FROM a\nRUN [\"echo\", \"json\"] trailing text\nRUN [\"unterminated\"\n",
+]
+
+
+def _texts() -> list[tuple[str, str]]:
+    out = [(p.name, p.read_bytes().decode("utf-8")) for p in CORPUS]
+    out += [(f"extra-{i}", t) for i, t in enumerate(EXTRA)]
+    out += [(f"case-{i}", t) for i, t in enumerate(all_dockerfiles())]
+    return out
+
+
+@pytest.mark.parametrize("name,text", _texts(), ids=[n for n, _ in _texts()])
+def test_agrees_with_buildkit(name: str, text: str) -> None:
+    assert disagreements(text) == []
+
+
+@pytest.mark.parametrize("name,text", _texts(), ids=[n for n, _ in _texts()])
+def test_spans_point_at_the_source(name: str, text: str) -> None:
+    df = parse(text)
+    for ins in df.instructions:
+        src = text[ins.span.start:ins.span.end]
+        assert src.startswith(ins.raw_keyword), (ins.line, src)
+        assert df.position(ins.span.start) == (ins.line, ins.span.column)
+        for flag in ins.flags:
+            if "\\" not in flag.raw and '"' not in flag.raw and "'" not in flag.raw:
+                assert text[ins.to_source(flag.start):ins.to_source_end(flag.end)] == flag.raw
+        for doc in ins.effective.heredocs:
+            if doc.body_span is not None:
+                assert text[doc.body_span.start:doc.body_span.end] + "\n" == doc.content
+    for comment in df.comments:
+        assert text[comment.span.start:comment.span.end].lstrip().startswith("#")
+
+
+def test_model_details() -> None:
+    text = ("ARG TAG=bookworm\nFROM --platform=linux/amd64 dockopt-test/debian:${TAG} AS Build\n"
+            "RUN --mount=type=cache,target=/var/cache/apt \\\n    apt-get update\n"
+            "COPY --from=build --chown=1:1 a b /dst/\nONBUILD COPY --link x /y\n"
+            "RUN <<A <<-\"B\"\na\nA\n\tb $x\n\tB\nFROM build\n")
+    df = parse(text, "Dockerfile.test")
+    assert [g.values for g in df.global_args] == [["TAG=bookworm"]]
+    first, second = df.stages
+    assert (first.name, first.base, first.platform) == ("build", "dockopt-test/debian:${TAG}", "linux/amd64")
+    assert second.base == "build" and df.stage_by_name("BUILD") is first
+    run = first.instructions[0]
+    assert (run.line, run.end_line, run.flags[0].name, run.flags[0].value) == (3, 4, "mount", "type=cache,target=/var/cache/apt")
+    assert run.args_text == "apt-get update"
+    assert text[run.to_source(run.args_start):].startswith("apt-get update")
+    copy = first.instructions[1]
+    assert copy.copy_sources() == ["a", "b"] and copy.copy_destination() == "/dst/"
+    assert copy.flag("from").value == "build" and copy.flag("chown").value == "1:1"
+    onbuild = first.instructions[2]
+    assert onbuild.sub.keyword == "COPY" and onbuild.sub.trigger and onbuild.sub.flags[0].name == "link"
+    assert onbuild.copy_sources() == ["x"]
+    heredoc_run = first.instructions[3]
+    a, b = heredoc_run.heredocs
+    assert (a.name, a.content, a.chomp, a.expand) == ("A", "a\n", False, True)
+    assert (b.name, b.content, b.text, b.chomp, b.expand) == ("B", "\tb $x\n", "b $x\n", True, False)
+    assert (heredoc_run.line, heredoc_run.end_line) == (7, 11)
+
+
+def test_escape_directive_and_crlf() -> None:
+    text = "# escape=`\r\nFROM a\r\nRUN echo a `\r\n    b\r\n"
+    df = parse(text)
+    assert df.escape == "`" and df.newline == "\r\n"
+    run = df.instructions[1]
+    assert run.values == ["echo a     b"] and (run.line, run.end_line) == (3, 4)
+
+
+def test_tolerant_parsing_reports_lines_and_goes_on() -> None:
+    text = ("FROM a\nFOO bar\nENV A=1 B\nCMD [1]\n# escape=x\nRUN echo fine\nCOPY <<EOF /x\nno end\n")
+    df = parse(text)
+    errors = [(i.line, i.message) for i in df.issues if i.severity == "error"]
+    assert (2, "unknown instruction: FOO") in errors
+    assert any(line == 3 and "can't find =" in msg for line, msg in errors)
+    assert any(line == 4 and "strings only" in msg for line, msg in errors)
+    assert any(line == 7 and "unterminated heredoc" in msg for line, msg in errors)
+    assert [i.keyword for i in df.instructions] == ["FROM", "FOO", "ENV", "CMD", "RUN", "COPY"]
+
+
+def test_bad_escape_directive_is_an_issue_not_a_crash() -> None:
+    df = parse("# escape=x\nFROM a\n")
+    assert df.issues and df.issues[0].line == 1 and df.escape == "\\"
+
+
+def test_shell_model() -> None:
+    script = parse_shell("set -eux; DEBIAN_FRONTEND=noninteractive sudo apt-get -qy install \"a b\" c>/dev/null "
+                         "|| (cd /x && make); curl -fsSL https://x | sh -s -- -y")
+    names = [(c.op_before, c.name) for c in script.commands]
+    assert names == [(None, "set"), (";", "apt-get"), ("||", "cd"), ("&&", "make"), (";", "curl"), ("|", "sh")]
+    apt = script.commands[1]
+    assert apt.uses_sudo and apt.subcommand() == "install" and apt.has_option("-y") and apt.args[-2:] == ["a b", "c"]
+    assert [r.raw for r in apt.redirects] == [">/dev/null"]
+    assert [[c.name for c in p] for p in script.pipelines()][-1] == ["curl", "sh"]
+    tok = apt.argv[-2]
+    assert script.text[tok.start:tok.end] == '"a b"'

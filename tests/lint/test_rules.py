@@ -1,0 +1,111 @@
+"""Every rule: it fires, it stays quiet, and its fix gives exactly the expected text."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockopt.dockerfile.fix import fix_text
+from dockopt.dockerfile.lint import LintConfig, lint_text
+from dockopt.dockerfile.rules import RULES
+
+from .cases import CASES, Case
+
+
+def _ids(case: Case) -> str:
+    return f"{case.rule}-{CASES.index(case)}"
+
+
+def only(rule_id: str, unsafe: bool = False) -> LintConfig:
+    cfg = LintConfig(ignore=set(RULES) - {rule_id}, unsafe_fixes=unsafe)
+    return cfg
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_rule_fires(case: Case) -> None:
+    found = [f for f in lint_text(case.fires) if f.rule_id == case.rule]
+    assert found, f"{case.rule} did not fire on:\n{case.fires}"
+    f = found[0]
+    assert f.location.line and f.location.file == "Dockerfile"
+    assert f.category == RULES[case.rule].category
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_rule_quiet(case: Case) -> None:
+    found = [f for f in lint_text(case.clean) if f.rule_id == case.rule]
+    assert not found, f"{case.rule} fired on clean input: {found[0].message}"
+
+
+FIX_CASES = [c for c in CASES if c.fixed is not None]
+
+
+@pytest.mark.parametrize("case", FIX_CASES, ids=_ids)
+def test_rule_fix(case: Case) -> None:
+    result = fix_text(case.fires, "Dockerfile", only(case.rule, case.unsafe))
+    assert result.text == case.fixed
+    assert not [f for f in lint_text(result.text) if f.rule_id == case.rule]
+    # idempotent: fixing the fixed text changes nothing
+    assert fix_text(result.text, "Dockerfile", only(case.rule, case.unsafe)).text == result.text
+
+
+def test_unsafe_fix_needs_opt_in() -> None:
+    case = next(c for c in CASES if c.unsafe)
+    assert fix_text(case.fires, "Dockerfile", only(case.rule, False)).text == case.fires
+
+
+def test_every_rule_has_cases_and_docs() -> None:
+    covered = {c.rule for c in CASES}
+    assert set(RULES) <= covered, f"rules without tests: {sorted(set(RULES) - covered)}"
+    fixed = {c.rule for c in FIX_CASES}
+    for rule in RULES.values():
+        assert rule.fixable == (rule.id in fixed), rule.id
+        text = rule.explain()
+        assert rule.id in text and "Why it matters" in text and "How to fix" in text
+        assert rule.id[:3] == {"size": "DO1", "security": "DO2", "speed": "DO3", "correctness": "DO4"}[str(rule.category)]
+
+
+def test_all_fixes_together_keep_comments_and_crlf() -> None:
+    text = ("# build image\r\nFROM dockopt-test/debian:bookworm\r\n# refresh lists\r\nRUN apt-get update\r\n"
+            "RUN apt-get install -y curl \\\r\n    # the tool\r\n    wget\r\nCMD run --now\r\n")
+    result = fix_text(text)
+    assert result.text == (
+        "# build image\r\nFROM dockopt-test/debian:bookworm\r\n# refresh lists\r\nRUN apt-get update && \\\r\n"
+        "    apt-get install --no-install-recommends -y curl \\\r\n    # the tool\r\n    wget && \\\r\n"
+        "    apt-get clean && rm -rf /var/lib/apt/lists/*\r\nCMD [\"run\", \"--now\"]\r\n")
+    assert fix_text(result.text).text == result.text
+
+
+def test_fix_leaves_heredoc_runs_alone_but_lints_them() -> None:
+    text = "FROM dockopt-test/debian:bookworm\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"
+    ids = {f.rule_id for f in lint_text(text)}
+    assert {"DO101", "DO102"} <= ids
+    assert fix_text(text).text == text
+
+
+def test_inline_and_file_ignores() -> None:
+    text = ("FROM dockopt-test/debian:bookworm\n# dockopt: ignore=DO102,DO101\n"
+            "RUN apt-get update && apt-get install -y curl\nRUN apt-get update && apt-get install -y wget\n")
+    lines = {(f.rule_id, f.location.line) for f in lint_text(text)}
+    assert ("DO102", 3) not in lines and ("DO101", 3) not in lines
+    assert ("DO102", 4) in lines and ("DO101", 4) in lines
+    wide = "# dockopt: ignore-file=DO102\n" + text
+    assert not [f for f in lint_text(wide) if f.rule_id == "DO102"]
+    assert not lint_text("# dockopt: ignore-file\n" + text)
+
+
+def test_config_severity_override_and_ignore() -> None:
+    cfg = LintConfig.from_section({"severity": {"DO102": "critical"}, "ignore": ["DO101"]})
+    found = lint_text("FROM dockopt-test/debian:bookworm\nRUN apt-get install -y curl\n", config=cfg)
+    assert {f.rule_id for f in found} >= {"DO102"} and "DO101" not in {f.rule_id for f in found}
+    assert next(f for f in found if f.rule_id == "DO102").severity.name == "CRITICAL"
+
+
+def test_trusted_registries_from_config() -> None:
+    text = "FROM registry.internal:5000/base:1\nUSER 1\n"
+    assert any(f.rule_id == "DO206" for f in lint_text(text))
+    cfg = LintConfig.from_section({"trusted-registries": ["registry.internal:5000"]})
+    assert not any(f.rule_id == "DO206" for f in lint_text(text, config=cfg))
+
+
+def test_onbuild_triggers_are_linted() -> None:
+    found = lint_text("FROM dockopt-test/debian:bookworm\nONBUILD ADD app.py /app/\nONBUILD RUN sudo id\nUSER 1\n")
+    assert {"DO107", "DO204"} <= {f.rule_id for f in found}
