@@ -146,7 +146,7 @@ def test_config_secrets_build_arg_env_and_files(planted_report):
     assert any(f["details"].get("key") == "GH_TOKEN" for f in arg)
     env_findings = [f for f in doc["findings"] if f["rule_id"] == "secrets.env"]
     old = [f for f in env_findings if f["details"]["source"] == "config.history"]
-    assert len(old) == 1 and old[0]["details"]["key"] == "OLD_API_TOKEN" and "no longer in the config" in old[0]["message"]
+    assert len(old) == 1 and old[0]["details"]["key"] == "OLD_API_TOKEN" and "overridden later" in old[0]["message"]
     env = [f for f in env_findings if f["details"]["source"] == "config.Env"][0]
     assert env["details"]["key"] == "DB_PASSWORD" and env["details"]["redacted"] == "hu…et (19 chars)"
     git = only(doc, "secrets.git-credentials", "/app/.git/config")
@@ -174,6 +174,7 @@ def test_values_are_redacted_in_json_and_table(planted_report, keypair):
         assert value not in table
     assert "hu…et (19 chars)" in table
     assert "Findings" in table and "secrets.private-key" in table
+    assert "[openssh private key, fingerprint sha256:" in table  # shown literally, not eaten as markup
 
 
 def test_privilege_tools_and_leftovers(planted_report):

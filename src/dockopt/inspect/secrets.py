@@ -178,16 +178,19 @@ class SecretsCheck(ImageCheck):
             entries = sorted({j for j, _, _ in items})
             layers = sorted({layer_of[j] for j in entries if j in layer_of})
             index = layers[0] if layers else None
+            where = (f"image history (entr{'y' if len(entries) == 1 else 'ies'} {', '.join(map(str, entries))}"
+                     f"{'; first in ' + layer_label(result, index) if index is not None else ''})")
             if not key:
-                what = f"{redact(m.value)} in an instruction"
+                text = f"{redact(m.value)} in an instruction recorded in {where}; use a secret mount " \
+                       "(RUN --mount=type=secret) instead"
             elif m.rule_id == "secrets.env" or m.why.startswith("ENV"):
-                what = f"ENV {key}={redact(m.value)} (no longer in the config, but)"
+                text = f"ENV {key}={redact(m.value)} was overridden later but stays in {where}; " \
+                       "pass secrets at run time, not in ENV"
             else:
-                what = f"build ARG {key}={redact(m.value)}"
+                text = f"build ARG {key}={redact(m.value)} recorded in {where}; use a secret mount " \
+                       "(RUN --mount=type=secret) instead"
             out.append(self._config_finding(
-                m, f"{what} recorded in image history (entries {', '.join(map(str, entries))}"
-                   f"{'; first in ' + layer_label(result, index) if index is not None else ''}); "
-                   "use a secret mount (RUN --mount=type=secret) instead",
+                m, text,
                 {"source": "config.history", "history_indices": entries, "layers": layers, "key": key or None},
                 index, result))
         return out

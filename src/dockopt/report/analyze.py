@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dockopt import __version__
@@ -103,7 +104,7 @@ def render_findings(result: AnalyzeResult, console: Console) -> None:
         sev = str(f.severity)
         table.add_row(f"[{SEVERITY_STYLE[sev]}]{sev}[/]", f.rule_id,
                       "" if f.location.layer_index is None else str(f.location.layer_index),
-                      human_bytes(f.estimated_bytes) if f.estimated_bytes else "", f.message)
+                      human_bytes(f.estimated_bytes) if f.estimated_bytes else "", escape(f.message))
     console.print(table)
     counts = {}
     for f in findings:
