@@ -92,7 +92,7 @@ def line_of(text: str, offset: int) -> int:
 
 
 TOKEN_MARKERS = (b"AKIA", b"ASIA", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_", b"glpat-", b"xox",
-                 b"_live_", b"AIza", b"aws", b"AWS", b"Aws")
+                 b"_live_", b"AIza", b"ecret_access", b"ECRET_ACCESS", b"ecretaccess", b"ecretAccess", b"ECRETACCESS")
 """Literals every token rule needs: a file without any of them cannot match, and `in` on bytes
 is far cheaper than the regular expressions (most files of an image hold none)."""
 
