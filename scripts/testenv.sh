@@ -36,6 +36,8 @@ install_packages() {
   [ -f /usr/share/java/maven-artifact-3.x.jar ] || missing+=(libmaven3-core-java)  # Maven's ComparableVersion
   command -v java >/dev/null || missing+=(default-jre-headless)  # runs that oracle
   command -v rpmbuild >/dev/null || missing+=(rpm)  # catalog tests: a real sqlite rpmdb and its oracle
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)  # private keys planted by the hygiene tests
+  command -v openssl >/dev/null || missing+=(openssl)
   [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
   if [ ${#missing[@]} -gt 0 ]; then
     need_root "install ${missing[*]}"

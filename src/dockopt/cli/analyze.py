@@ -19,6 +19,12 @@ all bytes stored. Gates (dive's names) fail the run with exit 1:
 
 They can also be set in .dockopt.yaml (analyze: fail-on: ...) or [tool.dockopt.analyze].
 
+Image checks (all by default; pick with --checks waste,secrets,tools,privilege,leftovers):
+secrets in every layer (deleted ones too) and in ENV/ARG/labels, values redacted; tools an
+attacker would use; setuid files, world-writable paths, root user; caches and leftovers with
+their bytes. Silence known secrets with analyze: secrets: allow: [/path/glob, rule-id, regex].
+--fail-severity LEVEL exits 1 when a finding reaches LEVEL.
+
 {REFERENCE_HELP}""")
 @click.argument("image")
 @click.option("--base", "base_ref", metavar="IMAGE", help="The base image, to split base and your layers exactly.")
@@ -27,13 +33,20 @@ They can also be set in .dockopt.yaml (analyze: fail-on: ...) or [tool.dockopt.a
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file (atomically).")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(0, 10000), help="How many wasted paths to list.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: search .dockopt.yaml, pyproject.toml).")
+@click.option("--checks", "checks", metavar="LIST", default=None,
+              help="Comma-separated check families: waste,secrets,tools,privilege,leftovers (default: all).")
+@click.option("--fail-severity", "fail_severity", metavar="LEVEL", default=None,
+              help="Exit 1 when a finding is at or above LEVEL (info, low, medium, high, critical).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @platform_option
 @insecure_option
 def analyze(image: str, base_ref: str | None, fail_on: tuple[str, ...], fmt: str, output: str | None, top: int,
-            config_path: str | None, quiet: bool, platform: str | None, plain_http: bool | None) -> None:
+            config_path: str | None, checks: str | None, fail_severity: str | None, quiet: bool,
+            platform: str | None, plain_http: bool | None) -> None:
     from dockopt.config import load_config, section
+    from dockopt.findings import Severity, exceeds
     from dockopt.image.reference import open_source
+    from dockopt.inspect.checks import parse_checks
     from dockopt.inspect.analyze import analyze_image
     from dockopt.inspect.gates import Gates
     from dockopt.report.analyze import analyze_json, render_analyze
@@ -48,14 +61,22 @@ def analyze(image: str, base_ref: str | None, fail_on: tuple[str, ...], fmt: str
             raise UsageError(f"--fail-on takes GATE=VALUE, got {item!r}")
         gate_values[key.strip()] = value.strip()
     gates = Gates.from_mapping(gate_values)
+    families = parse_checks(checks if checks is not None else settings.get("checks"))
+    threshold_text = fail_severity or settings.get("fail-severity") or settings.get("fail_severity")
+    threshold = Severity.parse(str(threshold_text)) if threshold_text else None
+    if not isinstance(settings.get("secrets") or {}, dict):
+        raise UsageError("analyze.secrets in the config must be a mapping (e.g. secrets: {allow: [...]})")
+    from dockopt.inspect.checks import make_checks
+
+    make_checks(families, settings)  # validate the config (allowlist) before reading any image
     plat = parse_platform(platform)
     source = open_source(image, plat, plain_http)
     base = open_source(base_ref, plat, plain_http) if base_ref else None
     with progress_for(quiet) as progress:
-        result = analyze_image(source, base, gates, top, progress=progress)
+        result = analyze_image(source, base, gates, top, progress=progress, checks=families, settings=settings)
     if fmt == "json":
         write_text(dump_json(analyze_json(result)), output)
     else:
         write_rendered(lambda console: render_analyze(result, console), output)
-    if not result.passed:
+    if not result.passed or exceeds(result.findings, threshold):
         raise SystemExit(EXIT_FINDINGS)

@@ -9,6 +9,7 @@ from dockopt.findings import Category, Finding, Location, Severity
 from dockopt.image.model import Image
 from dockopt.image.scan import Progress, ScanResult, Source, Visitor, scan_image
 from dockopt.inspect.base import BaseInfo, base_of
+from dockopt.inspect.checks import FAMILIES, ImageCheck
 from dockopt.inspect.gates import Gates, gate_findings
 from dockopt.inspect.waste import WasteReport, compute_waste
 from dockopt.report.output import human_bytes
@@ -21,6 +22,8 @@ class AnalyzeResult:
     waste: WasteReport
     gates: list[tuple[str, str, bool]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    checks: list[str] = field(default_factory=lambda: list(FAMILIES))
+    """The check families that ran (`--checks`)."""
 
     @property
     def image(self) -> Image:
@@ -50,11 +53,20 @@ def waste_findings(result: ScanResult, waste: WasteReport) -> list[Finding]:
 
 
 def analyze_image(source: Source, base: Source | None = None, gates: Gates = Gates(), top: int = 10,
-                  visitors: Sequence[Visitor] = (), progress: Progress | None = None) -> AnalyzeResult:
+                  visitors: Sequence[Visitor] = (), progress: Progress | None = None,
+                  checks: Sequence[str] = FAMILIES, settings: dict | None = None) -> AnalyzeResult:
+    """`checks` selects the finding families (see inspect.checks.FAMILIES); their visitors ride
+    on the same single pass as `visitors`."""
+    from dockopt.inspect.checks import make_checks
+
+    image_checks: list[ImageCheck] = make_checks(checks, settings)
     base_image = base.metadata() if base is not None else None
-    scan = scan_image(source, visitors, progress)
+    scan = scan_image(source, [*visitors, *image_checks], progress)
     info = base_of(source, scan.image, base_image)
     waste = compute_waste(scan, info.layers, top)
     results = gates.evaluate(waste)
-    findings = waste_findings(scan, waste) + gate_findings(results)
-    return AnalyzeResult(scan, info, waste, results, findings)
+    findings = (waste_findings(scan, waste) if "waste" in checks else []) + gate_findings(results)
+    for check in image_checks:
+        findings.extend(check.findings(scan, info.layers))
+    findings.sort(key=lambda f: (-f.severity, f.rule_id, f.location.layer_index or 0))
+    return AnalyzeResult(scan, info, waste, results, findings, [c for c in FAMILIES if c in checks])

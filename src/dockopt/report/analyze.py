@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dockopt import __version__
@@ -42,6 +43,7 @@ def analyze_json(result: AnalyzeResult) -> dict[str, Any]:
         "wasted_paths": [{"path": h.path, "size": h.size, "added_in": h.added_in, "hidden_in": h.hidden_in, "how": h.how}
                          for h in waste.top],
         "gates": [{"name": name, "passed": ok, "detail": why} for name, why, ok in result.gates],
+        "checks": result.checks,
         "findings": [f.to_dict() for f in result.findings],
         "passed": result.passed,
     }
@@ -80,3 +82,31 @@ def render_analyze(result: AnalyzeResult, console: Console) -> None:
                       "they still ship in the base layers")
     for name, why, ok in result.gates:
         console.print(f"{'[green]PASS[/]' if ok else '[red]FAIL[/]'} {name}: {why}")
+    render_findings(result, console)
+
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def render_findings(result: AnalyzeResult, console: Console) -> None:
+    """One row per finding, worst first; messages carry only redacted values."""
+    findings = [f for f in result.findings if not f.rule_id.startswith("gate.")]
+    if not findings:
+        console.print("findings: none")
+        return
+    table = Table(title=f"Findings ({len(findings)})", title_justify="left")
+    table.add_column("severity")
+    table.add_column("rule")
+    table.add_column("layer", justify="right")
+    table.add_column("bytes", justify="right")
+    table.add_column("finding", overflow="fold")
+    for f in findings:
+        sev = str(f.severity)
+        table.add_row(f"[{SEVERITY_STYLE[sev]}]{sev}[/]", f.rule_id,
+                      "" if f.location.layer_index is None else str(f.location.layer_index),
+                      human_bytes(f.estimated_bytes) if f.estimated_bytes else "", escape(f.message))
+    console.print(table)
+    counts = {}
+    for f in findings:
+        counts[str(f.severity)] = counts.get(str(f.severity), 0) + 1
+    console.print("findings: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITY_STYLE if s in counts))
