@@ -136,10 +136,9 @@ class LayerReader:
 
         self.progress.blob_started(key, size)
         try:
+            # The digests are checked when the image is assembled (scan_image): by then they
+            # have been computed in the background, and only blobs that are layers matter.
             result = read_layer_blob(stream, label, on_entry, on_content, self.progress.advance)
-            if expected_digest and result.blob_digest != expected_digest:
-                raise ImageFormatError(f"blob digest mismatch (expected {expected_digest}, "
-                                       f"got {result.blob_digest})", label)
         except ImageFormatError as exc:
             if not tolerate:
                 raise
@@ -183,15 +182,17 @@ def scan_image(source: Source, visitors: Sequence[Visitor] = (), progress: Progr
             if key in reader.errors:
                 raise ImageFormatError(str(reader.errors[key]).split(": ", 1)[-1], label)
             raise ImageFormatError("layer blob is missing from the image", label)
-        if scan.result.diff_id != layer.diff_id:
-            raise ImageFormatError(f"content does not match its diff-ID (got {scan.result.diff_id})", label)
         if layer.digest and scan.result.blob_digest != layer.digest:
             raise ImageFormatError(f"blob digest mismatch (expected {layer.digest})", label)
+        if scan.result.diff_id != layer.diff_id:
+            raise ImageFormatError(f"content does not match its diff-ID (got {scan.result.diff_id})", label)
         scan.ref.indices.append(layer.index)
         if layer.size is None:
             layer.size = scan.result.blob_size
         changes = fs.apply_layer(layer.index, scan.entries)
         layers.append(LayerScan(layer, scan.entries, changes, scan.result))
+    for key in set(reader.scans) - set(keys):
+        reader.scans[key].result.close()  # a blob of the archive that is not a layer
     result = ScanResult(image, layers, fs)
     for visitor in visitors:
         visitor.finish(result)

@@ -39,38 +39,58 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
+_IN_FLIGHT = threading.BoundedSemaphore(32)
+"""Copied chunks waiting to be hashed, across all layers: bounds memory. Views of a
+memory-mapped archive cost no memory and are not counted."""
+
+
 class BackgroundSha256:
     """sha256 computed on a helper thread: hashlib releases the GIL for large buffers, so the
-    digest of a layer costs almost no time on the thread that parses the tar."""
+    digest costs almost nothing on the thread that parses the tar, and the digests of several
+    layers are computed side by side. `hexdigest` waits for the thread."""
 
     BATCH = 1 << 20
 
     def __init__(self) -> None:
         self._sha = hashlib.sha256()
         self._pending = bytearray()
-        self._queue: "queue.Queue[bytes | None]" = queue.Queue(maxsize=16)
+        self._queue: "queue.Queue[tuple[bytes | memoryview, bool] | None]" = queue.Queue()
         self._thread = threading.Thread(target=self._work, daemon=True)
         self._thread.start()
         self._digest: str | None = None
 
     def _work(self) -> None:
-        while (data := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
+            data, owned = item
             self._sha.update(data)
+            if owned:
+                _IN_FLIGHT.release()
 
-    def update(self, data: bytes) -> None:
+    def _put(self, data: bytes | memoryview, owned: bool) -> None:
+        if owned:
+            _IN_FLIGHT.acquire()
+        self._queue.put((data, owned))
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._put(bytes(self._pending), True)
+            self._pending.clear()
+
+    def update(self, data: bytes | memoryview) -> None:
+        if isinstance(data, memoryview):
+            self._flush()
+            self._queue.put((data, False))
+            return
         if len(data) >= self.BATCH and not self._pending:
-            self._queue.put(data)
+            self._put(data, True)
             return
         self._pending += data
         if len(self._pending) >= self.BATCH:
-            self._queue.put(bytes(self._pending))
-            self._pending.clear()
+            self._flush()
 
     def hexdigest(self) -> str:
         if self._digest is None:
-            if self._pending:
-                self._queue.put(bytes(self._pending))
-                self._pending.clear()
+            self._flush()
             self._queue.put(None)
             self._thread.join()
             self._digest = self._sha.hexdigest()
@@ -79,6 +99,7 @@ class BackgroundSha256:
     def close(self) -> None:
         """Stop the helper thread (after an error, when no digest is wanted)."""
         if self._digest is None and self._thread.is_alive():
+            self._flush()
             self._queue.put(None)
             self._thread.join()
             self._digest = ""
@@ -121,6 +142,19 @@ class CountingHasher:
     def drain(self) -> None:
         while self.read(CHUNK):
             pass
+
+    def skip_view(self, n: int) -> memoryview | None:
+        """A no-copy view of the next `n` bytes, when they need no hashing here and `raw` can
+        lend one; None otherwise (the caller then reads)."""
+        lend = getattr(self.raw, "skip_view", None)
+        if lend is None or self._head or self.sha is not None:
+            return None
+        view = lend(n)
+        if view is not None:
+            self.count += len(view)
+            if self.on_bytes is not None and len(view):
+                self.on_bytes(len(view))
+        return view
 
 
 class ForwardReader:
@@ -185,10 +219,25 @@ class ForwardReader:
             self.pos = target
             return self.pos
         while self.pos < target:
-            got = self.read(min(target - self.pos, SKIP_CHUNK))
+            got = self._skip_view(min(target - self.pos, SKIP_CHUNK)) if not self._replay else None
+            if got is None:
+                got = self.read(min(target - self.pos, SKIP_CHUNK))
             if not got:
                 raise ImageFormatError("unexpected end of layer data (truncated stream)", self.layer)
         return self.pos
+
+    def _skip_view(self, n: int) -> memoryview | None:
+        """Pass over file data without copying it, where the stream can lend a view of its
+        bytes (a memory-mapped archive); the view is hashed as it is."""
+        lend = getattr(self.stream, "skip_view", None)
+        view = lend(n) if lend is not None else None
+        if view is None:
+            return None
+        if self.sha is not None:
+            self.sha.update(view)
+        self.pos += len(view)
+        self._tail = bytes(view[-self.KEEP:]) if len(view) >= self.KEEP else (self._tail + bytes(view))[-self.KEEP:]
+        return view
 
     def drain(self) -> int:
         """Read what follows the tar's end blocks, so the digest covers the whole stream."""
@@ -228,13 +277,28 @@ def _check_symlink(path: str, target: str, layer: str) -> None:
             depth += 1
 
 
-@dataclass
 class BlobResult:
-    blob_digest: str
-    blob_size: int
-    diff_id: str
-    entries: int
-    compression: str
+    """What reading a blob found. The digests are computed on helper threads and known once
+    asked for, so the next layer is parsed while this one is still being hashed."""
+
+    def __init__(self, blob_size: int, entries: int, compression: str, diff_hash: BackgroundSha256,
+                 blob_digest: str | None):
+        self.blob_size, self.entries, self.compression = blob_size, entries, compression
+        self._diff_hash = diff_hash
+        self._blob_digest = blob_digest
+
+    @property
+    def diff_id(self) -> str:
+        return "sha256:" + self._diff_hash.hexdigest()
+
+    @property
+    def blob_digest(self) -> str:
+        """Digest of the stored bytes; for an uncompressed blob that is the diff-ID."""
+        return self._blob_digest or self.diff_id
+
+    def close(self) -> None:
+        """Finish the background hash of a blob whose digest nobody will ask for."""
+        self._diff_hash.close()
 
 
 EntryCallback = Callable[[FileEntry], int]
@@ -333,10 +397,8 @@ def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
         if reader is not None and reader.sha is not None and sys.exc_info()[0] is not None:
             reader.sha.close()
     assert reader.sha is not None
-    diff_id = "sha256:" + reader.sha.hexdigest()
-    blob_digest = diff_id if counted.sha is None else "sha256:" + counted.sha.hexdigest()
-    return BlobResult(blob_digest=blob_digest, blob_size=counted.count, diff_id=diff_id, entries=count,
-                      compression=compression)
+    blob_digest = None if counted.sha is None else "sha256:" + counted.sha.hexdigest()
+    return BlobResult(counted.count, count, compression, reader.sha, blob_digest)
 
 
 def _describe(exc: BaseException) -> str:

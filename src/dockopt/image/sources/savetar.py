@@ -9,6 +9,7 @@ the manifest is resolved, and only the referenced layer blobs are read, each onc
 
 from __future__ import annotations
 
+import mmap
 import os
 import posixpath
 import stat
@@ -64,16 +65,20 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
 
 
 class FileSlice:
-    """A read-only window on one archive member of an open file, read with pread (no seeks)."""
+    """A read-only window on one archive member of a memory-mapped file. File data the tar
+    reader passes over is lent as views, so it is hashed without being copied."""
 
-    def __init__(self, fd: int, offset: int, size: int):
-        self.fd, self.pos, self.end = fd, offset, offset + size
+    def __init__(self, mapped: memoryview, offset: int, size: int):
+        self.mapped, self.pos, self.end = mapped, offset, min(offset + size, len(mapped))
 
     def read(self, n: int = -1) -> bytes:
+        return bytes(self.skip_view(n))
+
+    def skip_view(self, n: int = -1) -> memoryview:
         n = self.end - self.pos if n is None or n < 0 else min(n, self.end - self.pos)
-        data = os.pread(self.fd, n, self.pos) if n > 0 else b""
-        self.pos += len(data)
-        return data
+        view = self.mapped[self.pos:self.pos + max(n, 0)]
+        self.pos += len(view)
+        return view
 
 
 def is_regular_file(handle: BinaryIO) -> bool:
@@ -111,13 +116,19 @@ def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: 
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ImageFormatError(f"{reference}: not a readable image archive ({exc})") from None
     image, keys = _resolve(docs, reference, kind, platform, tag)
+    if reader.metadata_only:
+        return image, keys
+    # Not closed here: views of it may still wait in the background hashers; the mapping goes
+    # when the last view does.
+    view = memoryview(mmap.mmap(fd, 0, access=mmap.ACCESS_READ))
     for layer, key in zip(image.layers, keys):
         path = "/blobs/sha256/" + key[7:] if key.startswith("sha256:") else key
         if key in reader.scans or path not in members:
             continue  # a missing blob is reported by the scan, naming the layer
         offset, size = members[path]
         label = f"{layer.index} ({layer.diff_id[7:19]})"
-        reader.scan(key, FileSlice(fd, offset, size), label, key if key.startswith("sha256:") else None, size)  # type: ignore[arg-type]
+        reader.scan(key, FileSlice(view, offset, size), label,  # type: ignore[arg-type]
+                    key if key.startswith("sha256:") else None, size)
     return image, keys
 
 
