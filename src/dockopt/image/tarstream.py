@@ -39,7 +39,10 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
-_IN_FLIGHT = threading.BoundedSemaphore(32)
+Lent = "tuple[memoryview, Callable[[], None] | None]"
+"""A view of bytes a stream lends without copying, and what to call when done with it."""
+
+_IN_FLIGHT = threading.BoundedSemaphore(8)
 """Copied chunks waiting to be hashed, across all layers: bounds memory. Views of a
 memory-mapped archive cost no memory and are not counted."""
 
@@ -54,32 +57,35 @@ class BackgroundSha256:
     def __init__(self) -> None:
         self._sha = hashlib.sha256()
         self._pending = bytearray()
-        self._queue: "queue.Queue[tuple[bytes | memoryview, bool] | None]" = queue.Queue()
+        self._queue: "queue.Queue[tuple[bytes | memoryview, bool, Callable[[], None] | None] | None]" = queue.Queue()
         self._thread = threading.Thread(target=self._work, daemon=True)
         self._thread.start()
         self._digest: str | None = None
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not None:
-            data, owned = item
+            data, owned, release = item
             self._sha.update(data)
             if owned:
                 _IN_FLIGHT.release()
+            if release is not None:
+                release()
 
     def _put(self, data: bytes | memoryview, owned: bool) -> None:
         if owned:
             _IN_FLIGHT.acquire()
-        self._queue.put((data, owned))
+        self._queue.put((data, owned, None))
 
     def _flush(self) -> None:
         if self._pending:
             self._put(bytes(self._pending), True)
             self._pending.clear()
 
-    def update(self, data: bytes | memoryview) -> None:
+    def update(self, data: bytes | memoryview, release: "Callable[[], None] | None" = None) -> None:
+        """Hash `data`. A memoryview is lent, not copied: `release` runs once it is hashed."""
         if isinstance(data, memoryview):
             self._flush()
-            self._queue.put((data, False))
+            self._queue.put((data, False, release))
             return
         if len(data) >= self.BATCH and not self._pending:
             self._put(data, True)
@@ -143,18 +149,18 @@ class CountingHasher:
         while self.read(CHUNK):
             pass
 
-    def skip_view(self, n: int) -> memoryview | None:
-        """A no-copy view of the next `n` bytes, when they need no hashing here and `raw` can
-        lend one; None otherwise (the caller then reads)."""
+    def skip_view(self, n: int) -> "Lent | None":
+        """A no-copy view of the next `n` bytes (and how to release it), when they need no
+        hashing here and `raw` can lend one; None otherwise (the caller then reads)."""
         lend = getattr(self.raw, "skip_view", None)
         if lend is None or self._head or self.sha is not None:
             return None
-        view = lend(n)
-        if view is not None:
-            self.count += len(view)
-            if self.on_bytes is not None and len(view):
-                self.on_bytes(len(view))
-        return view
+        lent = lend(n)
+        if lent is not None:
+            self.count += len(lent[0])
+            if self.on_bytes is not None and len(lent[0]):
+                self.on_bytes(len(lent[0]))
+        return lent
 
 
 class ForwardReader:
@@ -228,13 +234,16 @@ class ForwardReader:
 
     def _skip_view(self, n: int) -> memoryview | None:
         """Pass over file data without copying it, where the stream can lend a view of its
-        bytes (a memory-mapped archive); the view is hashed as it is."""
+        bytes (a memory-mapped archive); the view is hashed as it is, then released."""
         lend = getattr(self.stream, "skip_view", None)
-        view = lend(n) if lend is not None else None
-        if view is None:
+        lent = lend(n) if lend is not None else None
+        if lent is None:
             return None
+        view, release = lent
         if self.sha is not None:
-            self.sha.update(view)
+            self.sha.update(view, release)
+        elif release is not None:
+            release()
         self.pos += len(view)
         self._tail = bytes(view[-self.KEEP:]) if len(view) >= self.KEEP else (self._tail + bytes(view))[-self.KEEP:]
         return view

@@ -14,7 +14,7 @@ import os
 import posixpath
 import stat
 import tarfile
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 from dockopt.errors import ImageFormatError
 from dockopt.image.model import Image, Platform
@@ -66,19 +66,37 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
 
 class FileSlice:
     """A read-only window on one archive member of a memory-mapped file. File data the tar
-    reader passes over is lent as views, so it is hashed without being copied."""
+    reader passes over is lent as views, so it is hashed without being copied; once hashed,
+    its pages are dropped from this process (they stay in the page cache), which keeps the
+    resident memory small."""
 
-    def __init__(self, mapped: memoryview, offset: int, size: int):
-        self.mapped, self.pos, self.end = mapped, offset, min(offset + size, len(mapped))
+    MIN_VIEW = 256 << 10
+    """Smaller spans are read with pread: lending them would leave their pages resident."""
+
+    def __init__(self, fd: int, mapped: mmap.mmap, view: memoryview, offset: int, size: int):
+        self.fd, self.mapped, self.view = fd, mapped, view
+        self.pos, self.end = offset, min(offset + size, len(view))
 
     def read(self, n: int = -1) -> bytes:
-        return bytes(self.skip_view(n))
-
-    def skip_view(self, n: int = -1) -> memoryview:
         n = self.end - self.pos if n is None or n < 0 else min(n, self.end - self.pos)
-        view = self.mapped[self.pos:self.pos + max(n, 0)]
+        data = os.pread(self.fd, n, self.pos) if n > 0 else b""
+        self.pos += len(data)
+        return data
+
+    def skip_view(self, n: int = -1) -> tuple[memoryview, Callable[[], None]] | None:
+        n = self.end - self.pos if n is None or n < 0 else min(n, self.end - self.pos)
+        if n < self.MIN_VIEW:
+            return None
+        start = self.pos
+        view = self.view[start:start + max(n, 0)]
         self.pos += len(view)
-        return view
+        return view, lambda: self._drop(start, start + len(view))
+
+    def _drop(self, start: int, end: int) -> None:
+        first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE  # whole pages inside [start, end)
+        last = end // mmap.PAGESIZE * mmap.PAGESIZE
+        if last > first:
+            self.mapped.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 def is_regular_file(handle: BinaryIO) -> bool:
@@ -120,14 +138,15 @@ def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: 
         return image, keys
     # Not closed here: views of it may still wait in the background hashers; the mapping goes
     # when the last view does.
-    view = memoryview(mmap.mmap(fd, 0, access=mmap.ACCESS_READ))
+    mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    view = memoryview(mapped)
     for layer, key in zip(image.layers, keys):
         path = "/blobs/sha256/" + key[7:] if key.startswith("sha256:") else key
         if key in reader.scans or path not in members:
             continue  # a missing blob is reported by the scan, naming the layer
         offset, size = members[path]
         label = f"{layer.index} ({layer.diff_id[7:19]})"
-        reader.scan(key, FileSlice(view, offset, size), label,  # type: ignore[arg-type]
+        reader.scan(key, FileSlice(fd, mapped, view, offset, size), label,  # type: ignore[arg-type]
                     key if key.startswith("sha256:") else None, size)
     return image, keys
 
