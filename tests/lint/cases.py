@@ -64,6 +64,13 @@ CASES: list[Case] = [
     Case("DO101", "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nRUN npm ci\n",
          "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nCOPY --from=build /app /app\n",
          "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nRUN npm ci && npm cache clean --force\n"),
+    Case("DO101", "# syntax=docker/dockerfile:1\n" + B + "RUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+         "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n",
+         "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked "
+         "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n"),
+    Case("DO101", "FROM python:3.12-slim\nRUN <<EOF\npip install flask\nEOF\n",
+         "FROM python:3.12-slim\nRUN <<EOF\npip install --no-cache-dir flask\nEOF\n",
+         "FROM python:3.12-slim\nRUN --mount=type=cache,target=/root/.cache/pip,sharing=locked <<EOF\npip install flask\nEOF\n"),
     Case("DO102", B + "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
          B + "RUN apt-get update && apt-get install --no-install-recommends -y curl && rm -rf /var/lib/apt/lists/*\n"),

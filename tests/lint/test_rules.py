@@ -74,11 +74,15 @@ def test_all_fixes_together_keep_comments_and_crlf() -> None:
     assert fix_text(result.text).text == result.text
 
 
-def test_fix_leaves_heredoc_runs_alone_but_lints_them() -> None:
+def test_heredoc_runs_are_linted_and_only_get_cache_mounts() -> None:
     text = "FROM dockopt-test/debian:bookworm\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"
     ids = {f.rule_id for f in lint_text(text)}
     assert {"DO101", "DO102"} <= ids
-    assert fix_text(text).text == text
+    fixed = fix_text(text).text
+    assert fixed == ("FROM dockopt-test/debian:bookworm\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked "
+                     "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked <<EOF\n"
+                     "apt-get update\napt-get install -y curl\nEOF\n")
+    assert "DO101" not in {f.rule_id for f in lint_text(fixed)}
 
 
 def test_inline_and_file_ignores() -> None:

@@ -32,6 +32,12 @@ class PackageManager:
     """…or by appending this command to the RUN."""
     bare_install: bool = False
     """The program alone installs (`yarn`)."""
+    mount_dirs: tuple[str, ...] = ()
+    """Cache mounts the BuildKit flavour of the fix adds (default: `cache_dirs`)."""
+
+    @property
+    def fix_mounts(self) -> tuple[str, ...]:
+        return self.mount_dirs or self.cache_dirs
 
     def install_commands(self, info: RunInfo) -> list[Command]:
         out = []
@@ -70,8 +76,9 @@ def _covers(arg: str, cache_dir: str) -> bool:
 
 MANAGERS: tuple[PackageManager, ...] = (
     PackageManager("apt", ("apt-get", "apt"), ("install",), ("/var/lib/apt/lists",),
-                   fix_command="apt-get clean && rm -rf /var/lib/apt/lists/*"),
-    PackageManager("apk", ("apk",), ("add",), ("/var/cache/apk", "/etc/apk/cache"),
+                   fix_command="apt-get clean && rm -rf /var/lib/apt/lists/*",
+                   mount_dirs=("/var/cache/apt", "/var/lib/apt/lists")),
+    PackageManager("apk", ("apk",), ("add",), ("/var/cache/apk", "/etc/apk/cache"), mount_dirs=("/var/cache/apk",),
                    no_cache_options=("--no-cache",), fix_option="--no-cache"),
     PackageManager("dnf", ("dnf", "yum", "microdnf", "tdnf"), ("install", "groupinstall", "reinstall"),
                    ("/var/cache/dnf", "/var/cache/yum"),
@@ -80,7 +87,7 @@ MANAGERS: tuple[PackageManager, ...] = (
     PackageManager("zypper", ("zypper",), ("install", "in"), ("/var/cache/zypp",),
                    cleanup_commands=(("zypper", "clean"), ("zypper", "cc")), fix_command="zypper clean -a"),
     PackageManager("pip", ("pip", "pip3", "pip2") + tuple(f"pip3.{n}" for n in range(6, 15)), ("install",),
-                   ("/root/.cache/pip",), no_cache_options=("--no-cache-dir",),
+                   ("/root/.cache/pip",), mount_dirs=("/root/.cache/pip",), no_cache_options=("--no-cache-dir",),
                    cleanup_commands=(("pip", "cache"), ("pip3", "cache")),
                    no_cache_env=("PIP_NO_CACHE_DIR",), fix_option="--no-cache-dir"),
     PackageManager("npm", ("npm",), ("install", "i", "ci", "add"), ("/root/.npm",),

@@ -29,7 +29,9 @@ and shipped with every pull; a later RUN that deletes them saves nothing.""",
       how="""Clean the cache in the same RUN (`rm -rf /var/lib/apt/lists/*`, `apk add --no-cache`,
 `dnf clean all`, `pip install --no-cache-dir`, `npm cache clean --force`), or use a BuildKit
 cache mount (`RUN --mount=type=cache,target=/var/lib/apt/lists …`), which keeps the cache out
-of the image and speeds up rebuilds. A cache mount covering the cache silences this rule.""",
+of the image and speeds up rebuilds. A cache mount covering the cache silences this rule. The
+fix adds the cleanup, or cache mounts when the Dockerfile already uses BuildKit features
+(a `# syntax` directive, `--mount`, heredocs, `--link`).""",
       bad="RUN apt-get update && apt-get install -y --no-install-recommends curl",
       good="RUN apt-get update && apt-get install -y --no-install-recommends curl \\\n    && apt-get clean && rm -rf /var/lib/apt/lists/*")
 def package_cache(ctx: LintContext):
@@ -44,7 +46,9 @@ def package_cache(ctx: LintContext):
                     continue
                 cmd = cmds[0]
                 fix = None
-                if mgr.fix_option:
+                if ctx.uses_buildkit() and mgr.name != "gem":
+                    fix = _cache_mount_fix(info, mgr.fix_mounts)
+                elif mgr.fix_option:
                     fixes = [insert_after_word(info, c, c.subcommand() or "", mgr.fix_option,
                                                f"add {mgr.fix_option}") for c in cmds]
                     if all(fixes):
@@ -55,6 +59,16 @@ def package_cache(ctx: LintContext):
                 yield Hit(info.instruction, f"{mgr.name} cache is left in the layer: `{cmd.name} "
                           f"{cmd.subcommand() or ''}` without cleanup in the same RUN or a cache mount",
                           fix=fix, details={"manager": mgr.name})
+
+
+def _cache_mount_fix(info: RunInfo, targets: tuple[str, ...]) -> Fix | None:
+    """BuildKit in use: keep the cache out of the layer with cache mounts (faster rebuilds too)."""
+    ins = info.instruction
+    if ins.trigger:
+        return None
+    at = ins.to_source(len(ins.raw_keyword))
+    flags = "".join(f" --mount=type=cache,target={t},sharing=locked" for t in targets)
+    return Fix("add cache mount(s) for " + ", ".join(targets), (TextEdit(at, at, flags),))
 
 
 @rule("DO102", "apt-get install without --no-install-recommends", SIZE, Severity.MEDIUM, fixable=True,
