@@ -38,7 +38,7 @@ def go_strip_bounds(s: str, start: int = 0, end: int | None = None) -> tuple[int
     return start, end
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawFlag:
     value: str
     """The flag word after quote processing, e.g. `--mount=type=cache,target=/x`."""
@@ -191,7 +191,7 @@ def split_whitespace(rest: str) -> list[str]:
 
 # ----------------------------------------------------------------- shell word processing
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ShellWord:
     value: str
     start: int

@@ -17,7 +17,7 @@ import bisect
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Span:
     """A range of the source text. Lines and columns are 1-based; `end_col` is exclusive."""
 
@@ -31,7 +31,7 @@ class Span:
     end_column: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Word:
     """One word of an instruction's arguments, with its raw text and logical offsets."""
 
@@ -42,7 +42,7 @@ class Word:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Flag:
     """`--name=value` (or a bare `--name`) before an instruction's arguments."""
 

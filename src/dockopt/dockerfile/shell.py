@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n", "(", ")")
 _REDIRECT_START = "<>"
@@ -22,8 +23,7 @@ _KEYWORDS_BEFORE = frozenset({"if", "then", "else", "elif", "do", "while", "unti
 _KEYWORDS_SKIP = frozenset({"fi", "done", "esac", "}"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     """`word`, `op` (an operator) or `redirect` (with its target, e.g. `>/dev/null`, `<<EOF`)."""
     value: str
