@@ -182,3 +182,11 @@ def test_lint_path_imports_no_docker_or_httpx(tmp_path: Path) -> None:
                          env={**os.environ})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_stdin(dockopt, tmp_path: Path) -> None:
+    out = dockopt("lint", "-", "--format", "json", input=NAIVE, cwd=tmp_path)
+    data = json.loads(out.stdout)
+    assert out.returncode == 1 and data["files"] == ["-"]
+    assert {"DO102", "DO103"} <= {f["rule_id"] for f in data["findings"]}
+    assert dockopt("lint", "-", "--fix", input=NAIVE, cwd=tmp_path).returncode == 2

@@ -27,6 +27,9 @@ def discover(paths: tuple[str, ...]) -> list[str]:
     """Explicit files as given; directories searched for Dockerfile* and *.dockerfile."""
     out: list[str] = []
     for given in paths or (".",):
+        if given == "-":
+            out.append("-")
+            continue
         p = Path(given)
         if p.is_dir():
             found = []
@@ -46,6 +49,11 @@ def discover(paths: tuple[str, ...]) -> list[str]:
 
 
 def read_dockerfile(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        if b"\0" in data[:8192]:
+            raise InputError("standard input is not a text file")
+        return data.decode("utf-8", errors="replace")
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -84,7 +92,8 @@ def _severity_or_never(value: str | None) -> Severity | None | str:
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, fix_unsafe, baseline,
          write_baseline, explain, list_rules, config_path, jobs, quiet) -> None:
-    """Lint Dockerfiles (files, or directories searched for Dockerfile* and *.dockerfile)."""
+    """Lint Dockerfiles: files (`-` for standard input), or directories searched for Dockerfile*
+    and *.dockerfile (default: the current directory)."""
     from dockopt.config import load_config, section
     from dockopt.dockerfile.lint import LintConfig
     from dockopt.dockerfile.rules import RULES
@@ -125,6 +134,8 @@ def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, 
         known = read_baseline(baseline) if Path(baseline).exists() else None
 
     files = discover(tuple(paths))
+    if "-" in files and (fix or fix_unsafe):
+        raise UsageError("--fix cannot rewrite standard input; use --diff")
     texts = {path: read_dockerfile(path) for path in files}
 
     if fix or show_diff or fix_unsafe:
