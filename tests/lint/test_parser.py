@@ -119,3 +119,12 @@ def test_shell_model() -> None:
     assert [[c.name for c in p] for p in script.pipelines()][-1] == ["curl", "sh"]
     tok = apt.argv[-2]
     assert script.text[tok.start:tok.end] == '"a b"'
+
+
+def test_nested_variable_expansion() -> None:
+    from dockopt.dockerfile.lexer import expand
+
+    word = "php:${VERSION}${FLAVOR:+${VERSION:+-}}${FLAVOR}"
+    assert expand(word, {"VERSION": "8.3", "FLAVOR": "cli"}) == "php:8.3-cli"
+    assert expand(word, {"VERSION": "8.3"}) == "php:8.3"
+    assert expand("${A:-x}y$B'$C'", {"B": "b"}) == "xyb$C"

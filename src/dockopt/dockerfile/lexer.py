@@ -213,6 +213,22 @@ def expand(text: str, env: dict[str, str] | None = None, skip_unset: bool = Fals
     return lex.single()
 
 
+def _matching_brace(s: str, i: int) -> int:
+    """`s[i]` is `{`: the index of its `}` (nested `${…}` allowed), or -1."""
+    depth = 0
+    while i < len(s):
+        if s[i] == "{":
+            depth += 1
+        elif s[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif s[i] == "\\":
+            i += 1
+        i += 1
+    return -1
+
+
 class _Lex:
     def __init__(self, text: str, env: dict[str, str], raw_quotes: bool, raw_escapes: bool,
                  skip_unset: bool, escape: str) -> None:
@@ -295,10 +311,11 @@ class _Lex:
     def _dollar(self) -> str:
         ch = self._peek()
         if ch == "{":
-            close = self.s.find("}", self.i)
+            close = _matching_brace(self.s, self.i)
             if close < 0:
+                rest = self.s[self.i:]
                 self.i = len(self.s)
-                return "${" + self.s[self.i:]
+                return "$" + rest
             inner = self.s[self.i + 1:close]
             self.i = close + 1
             return self._braced(inner)

@@ -344,11 +344,7 @@ class _Parser:
             target.heredocs.append(Heredoc(name, "".join(content), chomp, expand_body, fd,
                                            body_span, terminator_line))
             if terminator_line is None:
-                message = "unterminated heredoc"
-                ins.error = ins.error or message
-                self.issues.append(ParseIssue(self._position(ins.span.start)[0],
-                                              f"unterminated heredoc <<{name}",
-                                              end_line=len(lines)))
+                ins.error = ins.error or f"unterminated heredoc <<{name}"
                 break
         return i, end_offset
 

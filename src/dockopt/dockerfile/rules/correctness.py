@@ -129,7 +129,7 @@ def duplicate_stage(ctx: LintContext):
             seen[stage.name] = stage.from_instruction.line
 
 
-@rule("DO406", "COPY --from an unknown stage", CORRECT, Severity.HIGH,
+@rule("DO406", "COPY --from an unknown stage", CORRECT, Severity.MEDIUM,
       why="""`--from` names an earlier stage, a stage index, or an image. A name that is neither an
 earlier stage nor looks like an image is usually a typo, and BuildKit then tries to pull it.""",
       how="Refer to a stage defined above, by its `AS` name.",
@@ -155,7 +155,8 @@ def copy_from_unknown(ctx: LintContext):
             if name in later:
                 yield Hit(ins, f"--from={ref} refers to a stage defined later")
             elif not any(c in ref for c in ":/@."):
-                yield Hit(ins, f"--from={ref} is not a stage defined above")
+                yield Hit(ins, f"--from={ref} is not a stage defined above (ignore this if it is a named "
+                          "build context)")
 
 
 @rule("DO407", "MAINTAINER is deprecated", CORRECT, Severity.LOW, fixable=True,
