@@ -15,6 +15,8 @@ from typing import NamedTuple
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n", "(", ")")
 _REDIRECT_START = "<>"
 _SIMPLE_WORD = re.compile(r"[A-Za-z0-9_./:=,+@%^~\-]+(?=[ \t\r\n;|&()<>]|$)")
+_FAST = re.compile(r"([ \t\r]+)|(&&|\|\||;;|\|&|[;|\n()]|&(?!>))|"
+                   r"([A-Za-z_./:=,+@%^~\-][A-Za-z0-9_./:=,+@%^~\-]*(?=[ \t\r\n;|&()<>]|$))")
 _OP_CHARS = frozenset("&|;\n()")
 _TWO_CHAR_OPS = frozenset({"&&", "||", ";;", "|&"})
 # Words that introduce the real command (`sudo apt-get …`); their own options are skipped.
@@ -185,7 +187,20 @@ def parse_shell(text: str) -> Script:
 def tokenize(text: str) -> list[Token]:
     out: list[Token] = []
     i, n = 0, len(text)
+    fast = _FAST.match
     while i < n:
+        m = fast(text, i)
+        if m is not None:  # the common tokens in one regex step
+            group = m.lastindex
+            end = m.end()
+            if group == 2:
+                value = m.group(2)
+                out.append(Token("op", value, value, i, end))
+            elif group == 3:
+                value = m.group(3)
+                out.append(Token("word", value, value, i, end))
+            i = end
+            continue
         ch = text[i]
         if ch in " \t\r":
             i += 1
