@@ -193,9 +193,24 @@ NAIVE_APT = (
 )
 
 
+# Dockerfiles of the CLI tests and of the other rule tests.
+CLI_NAIVE = ("FROM dockopt-test/debian:bookworm\nRUN apt-get update\n"
+             "RUN apt-get install -y curl\nCMD curl --version\n")
+CLI_CLEAN = "FROM dockopt-test/debian:bookworm\nUSER 1000\nCMD [\"true\"]\n"
+CLI_LOW = "FROM dockopt-test/debian:bookworm\nUSER 1\nWORKDIR app\n"
+CRLF_COMMENTS = ("# build image\r\nFROM dockopt-test/debian:bookworm\r\n# refresh lists\r\nRUN apt-get update\r\n"
+                 "RUN apt-get install -y curl \\\r\n    # the tool\r\n    wget\r\nCMD run --now\r\n")
+CRLF_COMMENTS_FIXED = (
+    "# build image\r\nFROM dockopt-test/debian:bookworm\r\n# refresh lists\r\nRUN apt-get update && \\\r\n"
+    "    apt-get install --no-install-recommends -y curl \\\r\n    # the tool\r\n    wget && \\\r\n"
+    "    apt-get clean && rm -rf /var/lib/apt/lists/*\r\nCMD [\"run\", \"--now\"]\r\n")
+HEREDOC_APT = "FROM dockopt-test/debian:bookworm\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"
+OTHER = [CLI_NAIVE, CLI_CLEAN, CLI_LOW, CRLF_COMMENTS, CRLF_COMMENTS_FIXED, HEREDOC_APT]
+
+
 def all_dockerfiles() -> list[str]:
     """Every Dockerfile text used by the lint tests (for the BuildKit agreement test)."""
-    out = [NAIVE_APT]
+    out = [NAIVE_APT, *OTHER]
     for case in CASES:
         out.extend(t for t in (case.fires, case.clean, case.fixed) if t is not None)
     return out

@@ -13,9 +13,8 @@ import jsonschema
 import pytest
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
-NAIVE = ("FROM dockopt-test/debian:bookworm\nRUN apt-get update\n"
-         "RUN apt-get install -y curl\nCMD curl --version\n")
-CLEAN = "FROM dockopt-test/debian:bookworm\nUSER 1000\nCMD [\"true\"]\n"
+from .cases import CLI_CLEAN as CLEAN, CLI_LOW, CLI_NAIVE as NAIVE
+
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def tree(tmp_path: Path) -> Path:
     (tmp_path / "Dockerfile").write_text(NAIVE)
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "Dockerfile.prod").write_text(CLEAN)
-    (tmp_path / "svc" / "api.dockerfile").write_text("FROM dockopt-test/debian:bookworm\nUSER 1\nWORKDIR app\n")
+    (tmp_path / "svc" / "api.dockerfile").write_text(CLI_LOW)
     (tmp_path / "Dockerfile.dockerignore").write_text("*.log\n")
     (tmp_path / "node_modules").mkdir()
     (tmp_path / "node_modules" / "Dockerfile").write_text("FROM x\n")

@@ -28,10 +28,25 @@ EXTRA = [  # tricky inputs that exist only for the parser
 ]
 
 
+def _literal_dockerfiles() -> list[str]:
+    """Every string literal in the lint tests that is a Dockerfile (has a FROM line)."""
+    import ast
+    import re
+
+    found = []
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.search(r"(?mi)^\s*FROM\s", node.value) and "\n" in node.value:
+                found.append(node.value)
+    return found
+
+
 def _texts() -> list[tuple[str, str]]:
     out = [(p.name, p.read_bytes().decode("utf-8")) for p in CORPUS]
     out += [(f"extra-{i}", t) for i, t in enumerate(EXTRA)]
     out += [(f"case-{i}", t) for i, t in enumerate(all_dockerfiles())]
+    out += [(f"literal-{i}", t) for i, t in enumerate(dict.fromkeys(_literal_dockerfiles()))]
     return out
 
 

@@ -8,7 +8,7 @@ from dockopt.dockerfile.fix import fix_text
 from dockopt.dockerfile.lint import LintConfig, lint_text
 from dockopt.dockerfile.rules import RULES
 
-from .cases import CASES, Case
+from .cases import CASES, CRLF_COMMENTS, CRLF_COMMENTS_FIXED, HEREDOC_APT, Case
 
 
 def _ids(case: Case) -> str:
@@ -64,18 +64,13 @@ def test_every_rule_has_cases_and_docs() -> None:
 
 
 def test_all_fixes_together_keep_comments_and_crlf() -> None:
-    text = ("# build image\r\nFROM dockopt-test/debian:bookworm\r\n# refresh lists\r\nRUN apt-get update\r\n"
-            "RUN apt-get install -y curl \\\r\n    # the tool\r\n    wget\r\nCMD run --now\r\n")
-    result = fix_text(text)
-    assert result.text == (
-        "# build image\r\nFROM dockopt-test/debian:bookworm\r\n# refresh lists\r\nRUN apt-get update && \\\r\n"
-        "    apt-get install --no-install-recommends -y curl \\\r\n    # the tool\r\n    wget && \\\r\n"
-        "    apt-get clean && rm -rf /var/lib/apt/lists/*\r\nCMD [\"run\", \"--now\"]\r\n")
+    result = fix_text(CRLF_COMMENTS)
+    assert result.text == CRLF_COMMENTS_FIXED
     assert fix_text(result.text).text == result.text
 
 
 def test_heredoc_runs_are_linted_and_only_get_cache_mounts() -> None:
-    text = "FROM dockopt-test/debian:bookworm\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"
+    text = HEREDOC_APT
     ids = {f.rule_id for f in lint_text(text)}
     assert {"DO101", "DO102"} <= ids
     fixed = fix_text(text).text
