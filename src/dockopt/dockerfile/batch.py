@@ -27,7 +27,7 @@ def _lint_chunk(chunk: list[tuple[str, str]], config: LintConfig) -> list[list[F
 
 def lint_texts(items: list[tuple[str, str]], config: LintConfig, jobs: int | None = None) -> list[Finding]:
     """Findings for (path, text) pairs, in input order."""
-    jobs = jobs or min(os.cpu_count() or 1, 8)
+    jobs = jobs or 1
     if jobs <= 1 or len(items) < PARALLEL_FROM:
         return [f for found in _lint_chunk(items, config) for f in found]
     import multiprocessing

@@ -231,7 +231,7 @@ def added_then_removed(ctx: LintContext):
                 continue
             if eff.keyword == "WORKDIR" and eff.values:
                 workdir = posixpath.join(workdir, eff.values[0])
-            elif eff.keyword in ("COPY", "ADD") and not eff.flag("from"):
+            elif eff.keyword in ("COPY", "ADD"):
                 dest = eff.copy_destination()
                 if dest is None:
                     continue
@@ -248,6 +248,39 @@ def added_then_removed(ctx: LintContext):
                         added.remove((path, origin))
                         yield Hit(ins, f"{path} (added at line {origin.line}) is removed here; it stays "
                                   "in the earlier layer", details={"path": path, "added_at": origin.line})
+                downloaded = set(_downloads(info))
+                for path in _created_paths(info, workdir):
+                    if path not in downloaded and not _removes(info, path):  # downloads: DO104
+                        added.append((path, ins))
+
+
+_GIT_CLONE_VALUE_OPTIONS = frozenset({"--depth", "-b", "--branch", "-o", "--origin", "-c", "--config",
+                                      "--reference", "--separate-git-dir", "-j", "--jobs", "-u",
+                                      "--upload-pack", "--shallow-since", "--shallow-exclude"})
+
+
+def _created_paths(info: RunInfo, workdir: str) -> list[str]:
+    """Files and directories a RUN creates that a later RUN might delete: `git clone` targets and
+    files written by `>` redirections."""
+    out = []
+    for cmd in info.commands:
+        if cmd.name == "git" and cmd.subcommand() == "clone":
+            rest, skip = [], False
+            for a in cmd.args[1:]:
+                if skip:
+                    skip = False
+                elif a in _GIT_CLONE_VALUE_OPTIONS:
+                    skip = True
+                elif not a.startswith("-"):
+                    rest.append(a)
+            if rest:
+                target = rest[1] if len(rest) > 1 else posixpath.basename(rest[0].rstrip("/")).removesuffix(".git")
+                out.append(posixpath.normpath(posixpath.join(workdir, target)))
+        for tok in cmd.redirects:
+            target = tok.value.lstrip("0123456789&").lstrip(">|")
+            if tok.value.lstrip("0123456789&").startswith(">") and target and not target.startswith("/dev/"):
+                out.append(posixpath.normpath(posixpath.join(workdir, target)))
+    return out
 
 
 @rule("DO106", "Consecutive RUN instructions", SIZE, Severity.LOW, fixable=True,
