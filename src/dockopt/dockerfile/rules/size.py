@@ -276,9 +276,14 @@ def _created_paths(info: RunInfo, workdir: str) -> list[str]:
             if rest:
                 target = rest[1] if len(rest) > 1 else posixpath.basename(rest[0].rstrip("/")).removesuffix(".git")
                 out.append(posixpath.normpath(posixpath.join(workdir, target)))
-        for tok in cmd.redirects:
+        reds = cmd.redirects
+        for k, tok in enumerate(reds):
+            if tok.kind != "redirect" or not tok.value.lstrip("0123456789&").startswith(">"):
+                continue
             target = tok.value.lstrip("0123456789&").lstrip(">|")
-            if tok.value.lstrip("0123456789&").startswith(">") and target and not target.startswith("/dev/"):
+            if not target and k + 1 < len(reds) and reds[k + 1].kind == "word":
+                target = reds[k + 1].value
+            if target and not target.startswith(("/dev/", "&")):
                 out.append(posixpath.normpath(posixpath.join(workdir, target)))
     return out
 
