@@ -7,7 +7,6 @@ arguments, joined by which operators", robust to anything (it never raises).
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple

@@ -8,7 +8,7 @@ from dockopt.dockerfile.lexer import expand
 from dockopt.dockerfile.model import Stage
 from dockopt.dockerfile.rules.base import Hit, LintContext, rule
 from dockopt.dockerfile.rules.packages import installed_packages, removed_packages, virtual_name
-from dockopt.dockerfile.rules.size import TOOLCHAIN, split_image
+from dockopt.dockerfile.rules.size_images import TOOLCHAIN, split_image
 from dockopt.findings import Category, Severity
 
 SEC = Category.SECURITY
