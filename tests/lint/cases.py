@@ -168,6 +168,8 @@ CASES: list[Case] = [
     Case("DO400", B + "ENV A=1 B\n", B + "ENV A=1 B=2\n"),
     Case("DO400", B + "RUN cat <<EOF\nnever ends\n", B + "RUN cat <<EOF\nends\nEOF\n"),
     Case("DO400", "RUN echo before from\n" + B, "ARG X=1\n" + B),
+    Case("DO400", "# only a comment\n", B),
+    Case("DO400", "ARG X=1\n", "ARG X=1\n" + B),
     Case("DO401", B + "CMD python app.py\n", B + "CMD [\"python\", \"app.py\"]\n", B + "CMD [\"python\", \"app.py\"]\n"),
     Case("DO401", B + "ENTRYPOINT /usr/bin/app --port 80\n", B + "ENTRYPOINT [\"/usr/bin/app\"]\n",
          B + "ENTRYPOINT [\"/usr/bin/app\", \"--port\", \"80\"]\n"),

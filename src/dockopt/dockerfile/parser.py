@@ -378,6 +378,10 @@ class _Parser:
             if ins.sub is not None:
                 ins.sub.stage_index = ins.stage_index
             stages[-1].instructions.append(ins)
+        if not self.instructions:
+            self.issues.append(ParseIssue(1, "file with no instructions"))
+        elif not stages:
+            self.issues.append(ParseIssue(self.instructions[-1].line, "no FROM instruction: nothing to build"))
         self.issues.sort(key=lambda issue: issue.line)
         return Dockerfile(
             path=self.path, text=self.text, instructions=self.instructions, comments=self.comments,
