@@ -111,8 +111,22 @@ class RunInfo:
             self._commands = [c for s in self.scripts for c in s.commands]
         return self._commands
 
+    _index: dict[str, list[Command]] | None = field(default=None, repr=False)
+
     def find(self, *names: str) -> list[Command]:
-        return [c for c in self.commands if c.name in names]
+        """Commands running one of `names`, in script order."""
+        if self._index is None:
+            index: dict[str, list[Command]] = {}
+            for c in self.commands:
+                index.setdefault(c.name, []).append(c)
+            self._index = index
+        if len(names) == 1:
+            return self._index.get(names[0], [])
+        found = [c for n in names for c in self._index.get(n, ())]
+        if len({id(c) for c in found}) > 1:
+            order = {id(c): k for k, c in enumerate(self.commands)}
+            found.sort(key=lambda c: order[id(c)])
+        return found
 
     def cache_mounted(self, path: str) -> bool:
         """True when a cache (or tmpfs) mount covers `path` (the target is `path` or a parent)."""
@@ -192,6 +206,7 @@ class LintContext:
         self._env: dict[tuple[int, int], dict[str, str]] = {}
         self._globals: dict[str, str] | None = None
         self._stage_runs: dict[int, list[RunInfo]] = {}
+        self._memo: dict[str, object] = {}
 
     @property
     def stages(self) -> list[Stage]:
@@ -210,6 +225,12 @@ class LintContext:
         if key not in self._runs:
             self._runs[key] = analyse_run(ins)
         return self._runs[key]
+
+    def memo(self, key: str, compute: Callable[[], object]) -> object:
+        """A per-file cache for results several rules share."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def all_runs(self) -> Iterator[RunInfo]:
         for stage in self.stages:

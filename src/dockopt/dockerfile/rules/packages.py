@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from typing import Callable
 
 from dockopt.dockerfile.rules.base import RunInfo
 from dockopt.dockerfile.shell import Command
@@ -41,21 +42,21 @@ class PackageManager:
 
     def install_commands(self, info: RunInfo) -> list[Command]:
         out = []
-        for cmd in info.commands:
-            if cmd.name not in self.programs:
-                continue
+        for cmd in info.find(*self.programs):
             sub = cmd.subcommand()
             if sub in self.installs or (self.bare_install and sub is None):
                 out.append(cmd)
         return out
 
-    def cleaned(self, info: RunInfo, env: dict[str, str], cmd: Command) -> bool:
-        """The install `cmd` leaves no cache behind in this RUN's layer."""
+    def cleaned(self, info: RunInfo, env: Callable[[], dict[str, str]], cmd: Command) -> bool:
+        """The install `cmd` leaves no cache behind in this RUN's layer (`env` gives the ENV/ARG
+        values in effect, computed only when this manager reads an environment variable)."""
         if any(info.cache_mounted(d) for d in self.cache_dirs):
             return True
         if self.no_cache_options and cmd.has_option(*self.no_cache_options):
             return True
-        if any(env.get(v, "").lower() not in ("", "0", "false", "off", "no") for v in self.no_cache_env):
+        if self.no_cache_env and any(env().get(v, "").lower() not in ("", "0", "false", "off", "no")
+                                     for v in self.no_cache_env):
             return True
         commands = info.commands
         after = commands[next(i for i, c in enumerate(commands) if c is cmd) + 1:]

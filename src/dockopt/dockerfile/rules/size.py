@@ -37,7 +37,9 @@ def package_cache(ctx: LintContext):
         if not ctx.stage_is_shipped(stage):
             continue
         for info in ctx.runs(stage):
-            env = ctx.stage_env(stage, info.instruction)
+            def env(stage=stage, info=info) -> dict[str, str]:
+                return ctx.stage_env(stage, info.instruction)
+
             for mgr in MANAGERS:
                 cmds = [c for c in mgr.install_commands(info) if not mgr.cleaned(info, env, c)]
                 if not cmds:

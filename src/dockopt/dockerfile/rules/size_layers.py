@@ -73,6 +73,10 @@ def download_extract_delete(ctx: LintContext):
 
 def download_chains(ctx: LintContext, stage) -> list[tuple[RunInfo, str, RunInfo]]:
     """(RUN that downloads, path, later RUN that deletes it) in a stage."""
+    return ctx.memo(f"download_chains:{stage.index}", lambda: _download_chains(ctx, stage))  # type: ignore[return-value]
+
+
+def _download_chains(ctx: LintContext, stage) -> list[tuple[RunInfo, str, RunInfo]]:
     out = []
     runs = list(ctx.runs(stage))
     for k, info in enumerate(runs):
