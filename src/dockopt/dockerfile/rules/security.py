@@ -193,7 +193,8 @@ def tools_in_final(ctx: LintContext):
                 risky.append(pkg)
         if risky:
             reported.update(risky)
-            yield Hit(info.instruction, f"{', '.join(sorted(risky))} stay(s) in the final image",
+            verb = "stays" if len(risky) == 1 else "stay"
+            yield Hit(info.instruction, f"{', '.join(sorted(risky))} {verb} in the final image",
                       details={"packages": sorted(risky)})
 
 
