@@ -113,20 +113,26 @@ class RunInfo:
 
     _index: dict[str, list[Command]] | None = field(default=None, repr=False)
 
-    def find(self, *names: str) -> list[Command]:
-        """Commands running one of `names`, in script order."""
+    @property
+    def index(self) -> dict[str, list[Command]]:
+        """Program name -> its commands in script order."""
         if self._index is None:
             index: dict[str, list[Command]] = {}
             for c in self.commands:
                 index.setdefault(c.name, []).append(c)
             self._index = index
-        if len(names) == 1:
-            return self._index.get(names[0], [])
-        found = [c for n in names for c in self._index.get(n, ())]
-        if len({id(c) for c in found}) > 1:
-            order = {id(c): k for k, c in enumerate(self.commands)}
-            found.sort(key=lambda c: order[id(c)])
-        return found
+        return self._index
+
+    def find(self, *names: str) -> list[Command]:
+        """Commands running one of `names`, in script order."""
+        index = self.index
+        hits = [index[n] for n in names if n in index]
+        if not hits:
+            return []
+        if len(hits) == 1:
+            return hits[0]
+        wanted = {id(c) for group in hits for c in group}
+        return [c for c in self.commands if id(c) in wanted]
 
     def cache_mounted(self, path: str) -> bool:
         """True when a cache (or tmpfs) mount covers `path` (the target is `path` or a parent)."""

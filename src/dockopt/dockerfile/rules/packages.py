@@ -5,6 +5,7 @@ Rules about package caches read this table, so supporting another manager is one
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from dataclasses import dataclass
 from typing import Callable
@@ -36,11 +37,17 @@ class PackageManager:
     mount_dirs: tuple[str, ...] = ()
     """Cache mounts the BuildKit flavour of the fix adds (default: `cache_dirs`)."""
 
+    @functools.cached_property
+    def programs_set(self) -> frozenset[str]:
+        return frozenset(self.programs)
+
     @property
     def fix_mounts(self) -> tuple[str, ...]:
         return self.mount_dirs or self.cache_dirs
 
     def install_commands(self, info: RunInfo) -> list[Command]:
+        if self.programs_set.isdisjoint(info.index):
+            return []
         out = []
         for cmd in info.find(*self.programs):
             sub = cmd.subcommand()
