@@ -124,6 +124,7 @@ CASES: list[Case] = [
     Case("DO201", B + "USER app\nRUN id\nUSER root\n", "FROM base AS b\nUSER app\nFROM b\nRUN id\n"),
     Case("DO202", B + "ENV API_TOKEN=3f9a7c1e\n", B + "ENV API_TOKEN_FILE=/run/secrets/token\n"),
     Case("DO202", B + "ARG DB_PASSWORD\n", B + "ARG DB_USER=app\n"),
+    Case("DO202", B + "ARG NPM_TOKEN\n", B + "ENV TOKENIZERS_PARALLELISM=false PASSWORD_FILE=/run/secrets/pw\n"),
     Case("DO202", B + "ENV AWS_KEY=AKIAABCDEFGHIJKLMNOP\n", B + "ENV HOME=/home/app\n"),
     Case("DO203", B + "RUN curl -fsSL https://example.com/install.sh | sh\n",
          B + "RUN curl -fsSLo /tmp/i.sh https://example.com/install.sh && sha256sum -c i.sha && sh /tmp/i.sh\n"),
@@ -181,7 +182,9 @@ CASES: list[Case] = [
     Case("DO404", B + "RUN echo a | wc -l\n", B + "RUN set -o pipefail && echo a | wc -l\n"),
     Case("DO405", BA("build") + BA("build"), BA("build") + BA("test")),
     Case("DO406", BA("build") + "FROM dockopt-test/busybox:latest\nCOPY --from=biuld /a /a\n",
-         BA("build") + "FROM dockopt-test/busybox:latest\nCOPY --from=build /a /a\nCOPY --from=nginx:1.27 /etc/nginx /n\n"),
+         BA("build") + "FROM dockopt-test/busybox:latest\nCOPY --from=build /a /a\nCOPY --from=nginx:1.27 /etc/nginx /n\n"
+         "COPY --from=composer /usr/bin/composer /usr/bin/\n"),
+    Case("DO406", BA("build") + "COPY --from=final /a /a\n" + BA("final"), BA("build") + BA("final") + "COPY --from=build /a /a\n"),
     Case("DO406", B + "COPY --from=1 /a /a\n" + B, BA("a") + B + "COPY --from=0 /a /a\n"),
     Case("DO407", B + "MAINTAINER Jane <jane@example.com>\n", B + "LABEL maintainer=\"Jane <jane@example.com>\"\n",
          B + "LABEL maintainer=\"Jane <jane@example.com>\"\n"),

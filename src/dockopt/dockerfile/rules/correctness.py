@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 
@@ -130,8 +131,9 @@ def duplicate_stage(ctx: LintContext):
 
 
 @rule("DO406", "COPY --from an unknown stage", CORRECT, Severity.MEDIUM,
-      why="""`--from` names an earlier stage, a stage index, or an image. A name that is neither an
-earlier stage nor looks like an image is usually a typo, and BuildKit then tries to pull it.""",
+      why="""`--from` names an earlier stage, a stage index, an image or a named build context. A name
+close to a stage's name (`biuld` for `build`), a stage defined later, or an index that is not an
+earlier stage is a mistake: BuildKit then tries to pull an image of that name.""",
       how="Refer to a stage defined above, by its `AS` name.",
       bad="FROM golang:1.22 AS build\nFROM debian:bookworm-slim\nCOPY --from=biuld /out/app /app",
       good="FROM golang:1.22 AS build\nFROM debian:bookworm-slim\nCOPY --from=build /out/app /app")
@@ -154,9 +156,14 @@ def copy_from_unknown(ctx: LintContext):
                 continue
             if name in later:
                 yield Hit(ins, f"--from={ref} refers to a stage defined later")
-            elif not any(c in ref for c in ":/@."):
-                yield Hit(ins, f"--from={ref} is not a stage defined above (ignore this if it is a named "
-                          "build context)")
+                continue
+            if any(c in ref for c in ":/@."):
+                continue  # an image reference
+            # A bare name is an image (`--from=composer`) or a named build context, unless it looks
+            # like a misspelt stage name.
+            close = difflib.get_close_matches(name, sorted(earlier | later), n=1, cutoff=0.7)
+            if close:
+                yield Hit(ins, f"--from={ref} is not a stage; did you mean {close[0]!r}?")
 
 
 @rule("DO407", "MAINTAINER is deprecated", CORRECT, Severity.LOW, fixable=True,

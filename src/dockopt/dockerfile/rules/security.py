@@ -43,9 +43,11 @@ def runs_as_root(ctx: LintContext):
         yield Hit(last, f"the final stage switches to USER {user}: the container runs as root")
 
 
-_SECRET_NAME = re.compile(r"(passw(or)?d|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
-                          r"credential|auth[_-]?key|client[_-]?secret)", re.I)
-_NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_URL|_URI|_HOST|_PORT|_USER|_NAME|_ENDPOINT|_LENGTH|_ENABLED)$", re.I)
+# Whole name components only: TOKEN or NPM_TOKEN, not TOKENIZERS_PARALLELISM.
+_SECRET_NAME = re.compile(r"(?:^|[_.-])(passw(?:or)?d|passphrase|secret|token|credentials?|api[_-]?key|apikey|"
+                          r"access[_-]?key|private[_-]?key|auth[_-]?key|client[_-]?secret)(?:$|[_.-])", re.I)
+_NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_URL|_URI|_HOST|_PORT|_USER|_USERNAME|_NAME|_ENDPOINT|_LENGTH|"
+                              r"_ENABLED|_ID|_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_TYPE|_HEADER|_ALGORITHM|_VERSION)$", re.I)
 _SECRET_VALUE = re.compile(
     r"(AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20}|xox[abprs]-[A-Za-z0-9-]{10,}|"
     r"sk_live_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|npm_[A-Za-z0-9]{36})")
