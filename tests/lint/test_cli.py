@@ -27,6 +27,8 @@ def tree(tmp_path: Path) -> Path:
     (tmp_path / "node_modules").mkdir()
     (tmp_path / "node_modules" / "Dockerfile").write_text("FROM x\n")
     (tmp_path / "README.md").write_text("# hi\n")
+    (tmp_path / "Dockerfile.md").write_text("# notes about the image\n")
+    (tmp_path / "dockerfile_tools.py").write_text("print(1)\n")
     return tmp_path
 
 

@@ -16,11 +16,17 @@ FORMATS = ("table", "json", "sarif", "junit")
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 
 
+# `Dockerfile.md` or `Dockerfile.py` beside a Dockerfile are documentation and code, not Dockerfiles.
+_NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".md", ".rst", ".txt", ".py", ".sh", ".json", ".yml", ".yaml",
+                            ".toml", ".orig", ".rej", ".swp", ".bak", "~")
+
+
 def is_dockerfile_name(name: str) -> bool:
+    """`Dockerfile*` (as Docker spells it, plus plain `dockerfile`) and `*.dockerfile`."""
     lower = name.lower()
-    if lower.endswith(".dockerignore"):
+    if lower.endswith(_NOT_DOCKERFILE_SUFFIXES):
         return False
-    return lower.startswith("dockerfile") or lower.endswith(".dockerfile")
+    return name.startswith("Dockerfile") or lower == "dockerfile" or lower.endswith(".dockerfile")
 
 
 def discover(paths: tuple[str, ...]) -> list[str]:
