@@ -25,6 +25,7 @@ EXTRA = [  # tricky inputs that exist only for the parser
     "FROM a\nRUN <<-EOT sh\n\techo tab\n\tEOT\n",
     "FROM a\n   RUN   echo   indented\nENV A=\"x\\\"y\" B='z'\n",
     "FROM a\nRUN [\"echo\", \"json\"] trailing text\nRUN [\"unterminated\"\n",
+    "FROM a\nONBUILD ONBUILD RUN x\nONBUILD FROM b\n" + "ONBUILD " * 3000 + "RUN deep\n",
 ]
 
 

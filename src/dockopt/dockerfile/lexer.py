@@ -207,9 +207,12 @@ def shell_words(text: str, env: dict[str, str] | None = None, raw_quotes: bool =
 
 
 def expand(text: str, env: dict[str, str] | None = None, skip_unset: bool = False,
-           escape: str = "\\") -> str:
+           escape: str = "\\", _depth: int = 0) -> str:
     """BuildKit's shell.Lex.ProcessWord: one word with quotes removed and variables expanded."""
+    if _depth > 32:  # absurdly nested ${a:-${b:-…}}: keep the text rather than recurse forever
+        return text
     lex = _Lex(text, env or {}, False, False, skip_unset, escape)
+    lex.depth = _depth
     return lex.single()
 
 
@@ -235,6 +238,7 @@ class _Lex:
         self.s, self.i = text, 0
         self.env, self.raw_quotes, self.raw_escapes = env, raw_quotes, raw_escapes
         self.skip_unset, self.esc = skip_unset, escape
+        self.depth = 0
 
     def _peek(self) -> str:
         return self.s[self.i] if self.i < len(self.s) else ""
@@ -340,7 +344,7 @@ class _Lex:
             if value is None:
                 return "${" + name + "}" if self.skip_unset else ""
             return value
-        word_value = expand(word, self.env, self.skip_unset, self.esc)
+        word_value = expand(word, self.env, self.skip_unset, self.esc, self.depth + 1)
         empty_counts = op.startswith(":")
         is_set = value is not None and (value != "" or not empty_counts)
         kind = op[-1]

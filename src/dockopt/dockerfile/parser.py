@@ -271,6 +271,8 @@ class _Parser:
         elif kw == "HEALTHCHECK":
             self._healthcheck(ins, rest)
         elif kw == "ONBUILD":
+            if nested:  # no deeper recursion: BuildKit rejects the chain anyway
+                raise ValueError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
             if rest:
                 sub = self._node(ins.logical, ins.args_start, len(ins.logical), ins.span, ins._map, nested=True)
                 sub.trigger = True
@@ -278,6 +280,8 @@ class _Parser:
                 ins.values = list(sub.values)
                 if sub.error:
                     raise ValueError(sub.error)
+                if sub.keyword in ("FROM", "MAINTAINER"):
+                    raise ValueError(f"{sub.keyword} isn't allowed as an ONBUILD trigger")
         else:  # MAINTAINER, STOPSIGNAL, USER, WORKDIR
             ins.values = [rest] if rest else []
 

@@ -200,6 +200,9 @@ def tools_in_final(ctx: LintContext):
                       details={"packages": sorted(risky)})
 
 
+_UPGRADERS = ("apt-get", "apt", "apk", "dnf", "yum", "microdnf")
+
+
 @rule("DO208", "Distribution upgrade inside the build", SEC, Severity.LOW,
       why="""`apt-get upgrade` (or `apk upgrade`, `dnf upgrade`) makes the image depend on the day it
 was built, hides which packages changed, and duplicates files from the base layers.""",
@@ -207,7 +210,7 @@ was built, hides which packages changed, and duplicates files from the base laye
       bad="RUN apt-get update && apt-get upgrade -y", good="FROM debian:bookworm-20240513-slim")
 def upgrade(ctx: LintContext):
     for info in ctx.all_runs():
-        for cmd in info.commands:
+        for cmd in info.find(*_UPGRADERS):
             sub = cmd.subcommand()
             if (cmd.name in ("apt-get", "apt") and sub in ("upgrade", "dist-upgrade", "full-upgrade")) or \
                     (cmd.name == "apk" and sub == "upgrade") or \
@@ -268,11 +271,17 @@ def insecure_tls(ctx: LintContext):
                     yield Hit(ins, f"ENV {name}={value} disables TLS verification")
         if eff.keyword != "RUN" or eff.error:
             continue
-        for cmd in ctx.run(eff).commands:
+        info = ctx.run(eff)
+        if _TLS_PROGRAMS.isdisjoint(info.index) and not any(n.startswith("pip") for n in info.index):
+            continue
+        for cmd in info.commands:
             reason = _insecure_command(cmd)
             if reason:
                 yield Hit(ins, f"`{cmd.name} {reason}` disables TLS certificate verification")
                 break
+
+
+_TLS_PROGRAMS = frozenset({"wget", "curl", "npm", "yarn", "git", "apt-get", "apt", "apk", "dnf", "yum"})
 
 
 def _insecure_command(cmd) -> str | None:

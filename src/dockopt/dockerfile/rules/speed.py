@@ -69,8 +69,13 @@ _LANG_INSTALLS: tuple[tuple[tuple[str, ...], tuple[str, ...] | None, tuple[str, 
 )
 
 
+_LANG_PROGRAMS = frozenset(p for programs, _, _ in _LANG_INSTALLS for p in programs)
+
+
 def _dependency_install(info: RunInfo) -> tuple[Command, tuple[str, ...]] | None:
-    for cmd in info.commands:
+    if _LANG_PROGRAMS.isdisjoint(info.index):
+        return None
+    for cmd in info.find(*_LANG_PROGRAMS):
         for programs, subs, manifests in _LANG_INSTALLS:
             if cmd.name not in programs:
                 continue
