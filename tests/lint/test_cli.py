@@ -191,3 +191,15 @@ def test_stdin(dockopt, tmp_path: Path) -> None:
     assert out.returncode == 1 and data["files"] == ["-"]
     assert {"DO102", "DO103"} <= {f["rule_id"] for f in data["findings"]}
     assert dockopt("lint", "-", "--fix", input=NAIVE, cwd=tmp_path).returncode == 2
+
+
+def test_parallel_workers_give_the_same_report(dockopt, tmp_path: Path) -> None:
+    from .cases import CASES
+
+    for i, case in enumerate(CASES[:60]):
+        (tmp_path / f"c{i:02d}.dockerfile").write_text(case.fires)
+    one = dockopt("lint", ".", "--format", "json", "-j", "1", cwd=tmp_path)
+    two = dockopt("lint", ".", "--format", "json", "-j", "2", cwd=tmp_path)
+    assert one.returncode == two.returncode == 1
+    assert json.loads(one.stdout)["findings"] == json.loads(two.stdout)["findings"]
+    assert len(json.loads(one.stdout)["files"]) == 60
