@@ -12,10 +12,11 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
+from .cases import CLI_CLEAN as CLEAN
+from .cases import CLI_LOW
+from .cases import CLI_NAIVE as NAIVE
+
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
-from .cases import CLI_CLEAN as CLEAN, CLI_LOW, CLI_NAIVE as NAIVE
-
-
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:

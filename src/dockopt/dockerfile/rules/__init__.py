@@ -4,12 +4,11 @@ Id scheme: DO1xx size, DO2xx security, DO3xx speed (build cache), DO4xx correctn
 """
 
 from dockopt.dockerfile.rules import correctness, security, size, size_images, size_layers, speed  # noqa: F401
-from dockopt.dockerfile.rules.base import RULES as _RULES
+from dockopt.dockerfile.rules.base import RULES, Hit, LintContext, LintOptions, Rule
 
 # Registration order follows imports; present the rules by id.
-_ordered = dict(sorted(_RULES.items()))
-_RULES.clear()
-_RULES.update(_ordered)
-from dockopt.dockerfile.rules.base import RULES, Hit, LintContext, LintOptions, Rule
+_ordered = dict(sorted(RULES.items()))
+RULES.clear()
+RULES.update(_ordered)
 
 __all__ = ["RULES", "Hit", "LintContext", "LintOptions", "Rule"]
