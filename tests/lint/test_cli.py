@@ -68,6 +68,12 @@ def test_sarif_is_valid_2_1_0(dockopt, tree: Path) -> None:
         assert r["partialFingerprints"]["dockoptFingerprint/v1"]
     assert {"Dockerfile", "svc/api.dockerfile"} == {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    # a proposed fix, as offsets into the original text
+    text = (tree / "Dockerfile").read_text()
+    do102 = next(r for r in results if r["ruleId"] == "DO102")
+    rep = do102["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    at = rep["deletedRegion"]["charOffset"]
+    assert text[:at].endswith("apt-get install") and rep["insertedContent"]["text"] == " --no-install-recommends"
 
 
 def test_junit(dockopt, tree: Path) -> None:

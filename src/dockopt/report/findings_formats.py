@@ -126,13 +126,14 @@ def render_sarif(findings: list[Finding], rules: Iterable[RuleInfo]) -> str:
             region["startColumn"] = f.location.column
         if f.location.end_line and f.location.end_line >= region["startLine"]:
             region["endLine"] = f.location.end_line
+        uri = _file_uri(f.location.file or "Dockerfile")
         result = {
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],
             "level": _level(f.severity),
             "message": {"text": f.message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": _file_uri(f.location.file or "Dockerfile")},
+                "artifactLocation": {"uri": uri},
                 "region": region,
             }}],
             "properties": {"severity": str(f.severity), "category": str(f.category)},
@@ -140,6 +141,18 @@ def render_sarif(findings: list[Finding], rules: Iterable[RuleInfo]) -> str:
         fp = f.details.get("fingerprint")
         if fp:
             result["partialFingerprints"] = {"dockoptFingerprint/v1": fp}
+        if f.fix is not None and f.fix.edits:
+            # The proposed edit, as character offsets into the file (what `--fix` would apply).
+            result["fixes"] = [{
+                "description": {"text": f.fix.description},
+                "artifactChanges": [{
+                    "artifactLocation": {"uri": uri},
+                    "replacements": [{
+                        "deletedRegion": {"charOffset": e.start, "charLength": e.end - e.start},
+                        "insertedContent": {"text": e.replacement},
+                    } for e in f.fix.edits],
+                }],
+            }]
         results.append(result)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
