@@ -266,8 +266,11 @@ def insecure_tls(ctx: LintContext):
         eff = ins.effective
         if eff.keyword == "ENV" and not eff.error:
             for k in range(0, len(eff.values) - 1, 2):
-                name, value = eff.values[k], expand(eff.values[k + 1], {})
-                if name in _INSECURE_ENV and (_INSECURE_ENV[name] is None or value == _INSECURE_ENV[name]) and value:
+                name = eff.values[k]
+                if name not in _INSECURE_ENV:
+                    continue
+                value = expand(eff.values[k + 1], {})
+                if (_INSECURE_ENV[name] is None or value == _INSECURE_ENV[name]) and value:
                     yield Hit(ins, f"ENV {name}={value} disables TLS verification")
         if eff.keyword != "RUN" or eff.error:
             continue
