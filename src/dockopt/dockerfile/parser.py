@@ -87,12 +87,7 @@ class _Parser:
         self.issues: list[ParseIssue] = []
         self.comments: list[Comment] = []
         self.instructions: list[Instruction] = []
-        self._continuation = self._continuation_regex()
 
-    def _continuation_regex(self) -> re.Pattern[str]:
-        # An escaped escape token at the end (`\\`) is not a continuation (BuildKit agrees).
-        esc = re.escape(self.escape)
-        return re.compile(r"(?:^|(?<=[^" + esc + r"]))" + esc + r"[ \t]*$")
 
     # -------------------------------------------------------------- positions
     def _span(self, start: int, end: int) -> Span:
@@ -124,7 +119,6 @@ class _Parser:
                     line_no, f"invalid escape token '{value}' does not match ` or \\"))
                 return
             self.escape = value
-            self._continuation = self._continuation_regex()
 
     # -------------------------------------------------------------- main loop
     def run(self) -> Dockerfile:
@@ -203,9 +197,12 @@ class _Parser:
                 ins.sub.span = ins.span
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
-        m = self._continuation.search(line)
-        if m:
-            return line[:m.start()], False
+        """BuildKit's trimContinuationCharacter: the escape token at the end (spaces and tabs after
+        it allowed) continues the line, unless it is itself escaped (`\\\\`)."""
+        end = len(line.rstrip(" \t"))
+        esc = self.escape
+        if end and line[end - 1] == esc and (end == 1 or line[end - 2] != esc):
+            return line[:end - 1], False
         return line, True
 
     # -------------------------------------------------------------- instructions
@@ -416,6 +413,8 @@ def _heredoc_specs(logical: str) -> list[tuple[str, bool, bool, int]]:
 
 
 def _dominant_newline(text: str) -> str:
+    if "\r" not in text:
+        return "\n"
     crlf = text.count("\r\n")
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
