@@ -165,6 +165,10 @@ CASES: list[Case] = [
     Case("DO304", B + "ARG GIT_COMMIT\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl\nARG GIT_COMMIT\nLABEL rev=$GIT_COMMIT\n"),
     # ------------------------------------------------------------------ correctness
+    Case("DO305", B + "WORKDIR /app\nCOPY . .\nRUN useradd --system app && mkdir -p /data\n",
+         B + "RUN useradd --system app && mkdir -p /data\nWORKDIR /app\nCOPY . .\nRUN make\n"),
+    Case("DO305", "FROM python:3.12-slim\nCOPY . /app\nRUN pip install --no-cache-dir gunicorn==22.0\n",
+         "FROM python:3.12-slim\nCOPY . /app\nRUN pip install --no-cache-dir -r /app/requirements.txt\n"),
     Case("DO400", B + "RUNN echo hi\nRUN echo still linted\n", B + "RUN echo hi\n"),
     Case("DO400", B + "ENV A=1 B\n", B + "ENV A=1 B=2\n"),
     Case("DO400", B + "RUN cat <<EOF\nnever ends\n", B + "RUN cat <<EOF\nends\nEOF\n"),
