@@ -74,6 +74,8 @@ CASES: list[Case] = [
     Case("DO102", B + "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
          B + "RUN apt-get update && apt-get install --no-install-recommends -y curl && rm -rf /var/lib/apt/lists/*\n"),
+    Case("DO102", B + "RUN bash -c \"apt-get update && apt-get install -y curl\"\n",
+         B + "RUN bash -c \"apt-get update && apt-get install -y --no-install-recommends curl\"\n"),
     Case("DO102", B + "RUN apt-get update && \\\n    apt-get -y install \\\n      curl wget\n",
          B + "RUN apt-get -o APT::Install-Recommends=false install -y curl\n",
          B + "RUN apt-get update && \\\n    apt-get -y install --no-install-recommends \\\n      curl wget\n"),

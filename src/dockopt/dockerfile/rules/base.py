@@ -185,6 +185,15 @@ def analyse_run(ins: Instruction) -> RunInfo:
         if ins.heredocs and (not names or names[0] in _SHELLS):
             for doc in ins.heredocs:
                 scripts.append(parse_shell(doc.text))
+    # `sh -c "apt-get update && …"` inside a script: its commands count too (one level deep).
+    for script in list(scripts):
+        for cmd in script.commands:
+            if cmd.name in _SHELLS:
+                args = cmd.args
+                for k, arg in enumerate(args[:-1]):
+                    if arg.startswith("-") and not arg.startswith("--") and "c" in arg:
+                        scripts.append(parse_shell(args[k + 1]))
+                        break
     return RunInfo(ins, scripts, logical, parse_mounts(ins))
 
 
