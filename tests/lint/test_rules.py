@@ -108,3 +108,22 @@ def test_trusted_registries_from_config() -> None:
 def test_onbuild_triggers_are_linted() -> None:
     found = lint_text("FROM dockopt-test/debian:bookworm\nONBUILD ADD app.py /app/\nONBUILD RUN sudo id\nUSER 1\n")
     assert {"DO107", "DO204"} <= {f.rule_id for f in found}
+
+
+def test_fix_verification_rejects_edits_that_change_more_than_they_should() -> None:
+    from dockopt.dockerfile.fix import _shape, _verify
+    from dockopt.dockerfile.parser import parse
+
+    text = "FROM dockopt-test/debian:bookworm\nCOPY a /a\nRUN apt-get install -y curl\n"
+    df = parse(text)
+    before = lint_text(text)
+    target = [f for f in before if f.rule_id == "DO102"]
+    shape = _shape(df)
+    good = text.replace("install -y", "install --no-install-recommends -y")
+    assert _verify(before, good, "Dockerfile", LintConfig(), target, 0, shape)
+    dropped_copy = good.replace("COPY a /a\n", "")
+    assert not _verify(before, dropped_copy, "Dockerfile", LintConfig(), target, 0, shape)
+    broken = good.replace("RUN apt-get", "RUNN apt-get")
+    assert not _verify(before, broken, "Dockerfile", LintConfig(), target, 0, shape)
+    unchanged = text
+    assert not _verify(before, unchanged, "Dockerfile", LintConfig(), target, 0, shape)
