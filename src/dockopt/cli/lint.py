@@ -88,13 +88,13 @@ def _severity_or_never(value: str | None) -> Severity | None | str:
               help="Trusted registry for DO206 (repeatable; replaces the default list).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (atomically), then report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
-@click.option("--fix-unsafe", is_flag=True, help="Also apply fixes that may change behaviour (slim base image).")
+@click.option("--fix-unsafe", is_flag=True, help="With --fix (implied) or --diff: also the fixes that may change behaviour (slim base image).")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
 @click.option("--write-baseline", is_flag=True, help="Write the current findings to --baseline and exit 0.")
 @click.option("--explain", metavar="ID", help="Explain a rule: why it matters, how to fix, an example.")
 @click.option("--list-rules", is_flag=True, help="List every rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: search).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes for many files (default 1; more helps on an idle multi-core machine).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes for many files (default 1).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, fix_unsafe, baseline,
          write_baseline, explain, list_rules, config_path, jobs, quiet) -> None:
