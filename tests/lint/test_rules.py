@@ -127,3 +127,13 @@ def test_fix_verification_rejects_edits_that_change_more_than_they_should() -> N
     assert not _verify(before, broken, "Dockerfile", LintConfig(), target, 0, shape)
     unchanged = text
     assert not _verify(before, unchanged, "Dockerfile", LintConfig(), target, 0, shape)
+
+
+def test_maintainer_and_cmd_fixes_keep_the_exact_value() -> None:
+    from dockopt.dockerfile.lexer import expand
+    from dockopt.dockerfile.parser import parse
+
+    fixed = fix_text('FROM a:1\nMAINTAINER Jöhn "J" $X <j@x>\nCMD résumé --go\nUSER 1\n').text
+    label, cmd = parse(fixed).instructions[1:3]
+    assert label.keyword == "LABEL" and expand(label.values[1]) == 'Jöhn "J" $X <j@x>'
+    assert cmd.json and cmd.values == ["résumé", "--go"]

@@ -56,7 +56,7 @@ def shell_form_cmd(ctx: LintContext):
             if words:
                 start = ins.to_source(eff.args_start)
                 end = ins.to_source_end(eff.args_start + len(text))
-                fix = Fix("use the exec form", (TextEdit(start, end, json.dumps(words)),))
+                fix = Fix("use the exec form", (TextEdit(start, end, json.dumps(words, ensure_ascii=False)),))
         yield Hit(ins, f"{eff.keyword} in shell form: signals will not reach the process", fix=fix)
 
 
@@ -174,7 +174,7 @@ def maintainer(ctx: LintContext):
     for ins in ctx.df.instructions:
         if ins.keyword == "MAINTAINER" and ins.sub is None:
             value = ins.args_text
-            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
             keyword = "label" if ins.raw_keyword.islower() else "LABEL"
             start = ins.span.start
             end = ins.to_source_end(len(ins.logical.rstrip()))
