@@ -6,8 +6,9 @@ import difflib
 import json
 import re
 
-from dockopt.dockerfile.lexer import expand, shell_words
+from dockopt.dockerfile.lexer import expand
 from dockopt.dockerfile.rules.base import Hit, LintContext, rule
+from dockopt.dockerfile.shell import parse_shell
 from dockopt.findings import Category, Fix, Severity, TextEdit
 
 CORRECT = Category.CORRECTNESS
@@ -36,7 +37,25 @@ def empty_continuation(ctx: LintContext):
             yield Hit(None, issue.message, line=issue.line)
 
 
-_SHELL_META = re.compile(r"[$`|&;<>*?(){}\[\]~\\]|\s#")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NEEDS_SHELL = re.compile(r"[$`*?\[\]{}~\\]")
+
+
+def _plain_words(text: str) -> list[str] | None:
+    """The words of a command line that needs no shell (one command, no operators, redirections,
+    expansions or globs), or None."""
+    script = parse_shell(text)
+    if len(script.commands) != 1 or any(t.kind != "word" for t in script.tokens):
+        return None
+    cmd = script.commands[0]
+    if any("$" in t.raw or "`" in t.raw or _NEEDS_SHELL.search(_QUOTED.sub("", t.raw)) for t in cmd.words):
+        return None
+    if "=" in cmd.words[0].value.split("/")[0]:
+        return None  # `VAR=x app`: an assignment needs the shell
+    words = [t.value for t in cmd.words]
+    if words[:1] == ["exec"]:
+        words = words[1:]  # `CMD exec app`: the exec form already replaces the shell
+    return words or None
 
 
 @rule("DO401", "Shell-form CMD or ENTRYPOINT", CORRECT, Severity.MEDIUM, fixable=True,
@@ -50,13 +69,11 @@ def shell_form_cmd(ctx: LintContext):
         if eff.keyword not in ("CMD", "ENTRYPOINT") or eff.json or not eff.args_text or eff.error:
             continue
         fix = None
-        text = eff.args_text
-        if not _SHELL_META.search(text) and ins.sub is None:
-            words = [w.value for w in shell_words(text)]
-            if words:
-                start = ins.to_source(eff.args_start)
-                end = ins.to_source_end(eff.args_start + len(text))
-                fix = Fix("use the exec form", (TextEdit(start, end, json.dumps(words, ensure_ascii=False)),))
+        words = _plain_words(eff.args_text) if ins.sub is None else None
+        if words:
+            start = ins.to_source(eff.args_start)
+            end = ins.to_source_end(eff.args_start + len(eff.args_text))
+            fix = Fix("use the exec form", (TextEdit(start, end, json.dumps(words, ensure_ascii=False)),))
         yield Hit(ins, f"{eff.keyword} in shell form: signals will not reach the process", fix=fix)
 
 
