@@ -26,6 +26,7 @@ from dockopt.dockerfile.lexer import (
     parse_json_array,
     parse_words,
     shell_words,
+    shell_words_strict,
     split_whitespace,
 )
 from dockopt.dockerfile.model import (
@@ -396,7 +397,8 @@ def _heredoc_specs(logical: str) -> list[tuple[str, bool, bool, int]]:
     out: list[tuple[str, bool, bool, int]] = []
     if "<<" not in logical:
         return out
-    for word in shell_words(logical, raw_quotes=True, raw_escapes=True):
+    # BuildKit ignores the lexer's error here and then finds no word at all: no heredocs.
+    for word in shell_words_strict(logical, raw_quotes=True, raw_escapes=True) or ():
         m = _HEREDOC_WORD.match(word.value)
         if not m or not m.group(3):
             continue
