@@ -147,3 +147,31 @@ def test_nested_variable_expansion() -> None:
     assert expand(word, {"VERSION": "8.3", "FLAVOR": "cli"}) == "php:8.3-cli"
     assert expand(word, {"VERSION": "8.3"}) == "php:8.3"
     assert expand("${A:-x}y$B'$C'", {"B": "b"}) == "xyb$C"
+
+
+def test_agrees_with_buildkit_on_mutated_files() -> None:
+    """Seeded mutations of the test Dockerfiles (odd quotes, cut heredocs, stray escapes…): every
+    one either agrees with BuildKit or both reject it."""
+    import random
+
+    rng = random.Random(20261128)
+    seeds = [t for _, t in _texts()]
+    pieces = list("\\\n\r\t \"'`$<>|&;(){}[]#=-:/.,*?!~") + [
+        "<<EOF", "<<-X", "EOF", "RUN ", "FROM ", "--mount=", "\\\n", "ONBUILD ", "# escape=`\n", "\ufeff",
+        "&&", "COPY --from=", "${A:-b}", "\n\n", "<<'EOF'", "\tEOF", " -- ", "é"]
+    failures = []
+    for _ in range(400):
+        text = rng.choice(seeds)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(text) + 1)
+            roll = rng.random()
+            if roll < 0.5:
+                text = text[:i] + rng.choice(pieces) + text[i:]
+            elif roll < 0.8:
+                text = text[:i] + text[i + rng.randint(1, 8):]
+            else:
+                text = text[:i]
+        problems = disagreements(text)
+        if problems:
+            failures.append((text, problems[:2]))
+    assert not failures, failures[:3]
