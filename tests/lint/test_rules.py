@@ -137,3 +137,27 @@ def test_maintainer_and_cmd_fixes_keep_the_exact_value() -> None:
     label, cmd = parse(fixed).instructions[1:3]
     assert label.keyword == "LABEL" and expand(label.values[1]) == 'Jöhn "J" $X <j@x>'
     assert cmd.json and cmd.values == ["résumé", "--go"]
+
+
+def test_no_rule_crashes_and_fixes_stay_idempotent_on_mutated_files() -> None:
+    import random
+
+    from dockopt.dockerfile.lint import INTERNAL_ERROR_ID
+
+    from .cases import all_dockerfiles
+
+    rng = random.Random(7)
+    seeds = all_dockerfiles()
+    pieces = list("\\\n\"'`$<>|&;()#=-/*") + ["<<EOF", "EOF", "RUN ", "\\\n", "&&", " | sh", "rm -rf /tmp/x",
+                                                "apt-get install -y x", "ONBUILD ", "COPY --from=a "]
+    for _ in range(250):
+        text = rng.choice(seeds)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(text) + 1)
+            if rng.random() < 0.6:
+                text = text[:i] + rng.choice(pieces) + text[i:]
+            else:
+                text = text[:i] + text[i + rng.randint(1, 8):]
+        assert not [f for f in lint_text(text) if f.rule_id == INTERNAL_ERROR_ID], text
+        once = fix_text(text, "Dockerfile", LintConfig(unsafe_fixes=True)).text
+        assert fix_text(once, "Dockerfile", LintConfig(unsafe_fixes=True)).text == once, text
