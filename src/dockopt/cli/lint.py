@@ -94,7 +94,7 @@ def _severity_or_never(value: str | None) -> Severity | None | str:
 @click.option("--explain", metavar="ID", help="Explain a rule: why it matters, how to fix, an example.")
 @click.option("--list-rules", is_flag=True, help="List every rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: search).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes for many files (default 1).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes for many files (default: one per CPU from 48 files on).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, fix_unsafe, baseline,
          write_baseline, explain, list_rules, config_path, jobs, quiet) -> None:
