@@ -55,6 +55,8 @@ def package_cache(ctx: LintContext):
                         fix = Fix(f"add {mgr.fix_option}", tuple(e for f in fixes for e in f.edits))  # type: ignore[union-attr]
                 elif mgr.fix_command and all(in_logical_script(info, c) for c in cmds):
                     command = mgr.fix_command.format(program=cmd.name)
+                    if mgr.name == "apt" and any(c.subcommand() == "clean" for c in info.find("apt-get", "apt")):
+                        command = command.split(" && ", 1)[1]  # `apt-get clean` is already there
                     fix = append_command(ctx, info, command, f"append `{command}`")
                 yield Hit(info.instruction, f"{mgr.name} cache is left in the layer: `{cmd.name} "
                           f"{cmd.subcommand() or ''}` without cleanup in the same RUN or a cache mount",
