@@ -161,3 +161,20 @@ def test_no_rule_crashes_and_fixes_stay_idempotent_on_mutated_files() -> None:
         assert not [f for f in lint_text(text) if f.rule_id == INTERNAL_ERROR_ID], text
         once = fix_text(text, "Dockerfile", LintConfig(unsafe_fixes=True)).text
         assert fix_text(once, "Dockerfile", LintConfig(unsafe_fixes=True)).text == once, text
+
+
+def _shell_ok(script: str) -> bool:
+    import subprocess
+
+    return subprocess.run(["sh", "-n", "-c", script], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("case", FIX_CASES, ids=_ids)
+def test_fixed_run_commands_are_valid_shell(case: Case) -> None:
+    """`sh -n` (the shell's own parser) accepts every RUN command line after the fix."""
+    from dockopt.dockerfile.parser import parse
+
+    fixed = fix_text(case.fires, "Dockerfile", only(case.rule, case.unsafe)).text
+    for ins in parse(fixed).instructions:
+        if ins.keyword == "RUN" and not ins.json and ins.args_text:
+            assert _shell_ok(ins.args_text), ins.args_text
