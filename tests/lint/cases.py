@@ -195,6 +195,9 @@ CASES: list[Case] = [
     Case("DO404", B + "RUN curl -fsSL https://example.com/a.tgz | tar -xz\n",
          B + "SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/a.tgz | tar -xz\n"),
     Case("DO404", B + "RUN echo a | wc -l\n", B + "RUN set -o pipefail && echo a | wc -l\n"),
+    Case("DO404", "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN Get-ChildItem | Select-Object Name\n",
+         "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+         "SHELL [\"powershell\", \"-Command\"]\nRUN Get-ChildItem | Select-Object Name\n"),
     Case("DO405", BA("build") + BA("build"), BA("build") + BA("test")),
     Case("DO406", BA("build") + "FROM dockopt-test/busybox:latest\nCOPY --from=biuld /a /a\n",
          BA("build") + "FROM dockopt-test/busybox:latest\nCOPY --from=build /a /a\nCOPY --from=nginx:1.27 /etc/nginx /n\n"

@@ -117,7 +117,9 @@ def pipefail(ctx: LintContext):
         safe = False
         for ins in stage.instructions:
             if ins.keyword == "SHELL" and ins.json:
-                safe = _pipefail_shell(ins.values)
+                # pipefail set, or a non-POSIX shell (PowerShell, cmd) where the advice does not apply
+                safe = _pipefail_shell(ins.values) or (bool(ins.values) and ins.values[0].lower().rsplit(
+                    "\\", 1)[-1].rsplit("/", 1)[-1].removesuffix(".exe") in ("powershell", "pwsh", "cmd"))
                 continue
             if ins.keyword != "RUN" or ins.json or safe or ins.error:
                 continue
