@@ -15,7 +15,8 @@ SIZE = Category.SIZE
 # official image -> how to name the slim variant of a tag
 _SLIM = {
     "python": "slim", "node": "slim", "ruby": "slim", "perl": "slim", "debian": "slim",
-    "openjdk": "slim", "golang": "alpine", "eclipse-temurin": "jre",
+    "openjdk": "slim", "golang": "alpine", "eclipse-temurin": "jre", "rust": "slim", "elixir": "slim",
+    "erlang": "slim", "haskell": "slim", "swift": "slim",
 }
 _NOT_BIG = re.compile(r"(^|[-_.])(slim|alpine|jre|distroless|minimal|busybox|nanoserver|windowsservercore|musl|static)([-_.]|$)")
 
@@ -57,8 +58,9 @@ def split_image(ref: str) -> tuple[str | None, str, str | None, str | None]:
 
 
 @rule("DO109", "A slim variant of the base image exists", SIZE, Severity.LOW, fixable=True, opt_in_fix=True,
-      why="""Full official images (python, node, ruby, debian, golang, openjdk…) carry compilers,
-headers and tools for building; the slim variant of the same version is often 3-10x smaller.""",
+      why="""Full official images (python, node, ruby, debian, golang, openjdk, eclipse-temurin, rust…)
+carry compilers, headers and tools for building; the slim variant of the same version is often
+3-10x smaller. (Images without a slim variant, such as ubuntu, are not flagged.)""",
       how="""Use the `-slim` (or JRE, or alpine) variant in the final stage, adding only the packages you
 need. The fix is opt-in (`--fix-unsafe`) because a missing tool can break the build.""",
       bad="FROM python:3.12", good="FROM python:3.12-slim")
