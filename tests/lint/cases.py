@@ -129,6 +129,8 @@ CASES: list[Case] = [
     Case("DO110", B + "RUN apt-get update && apt-get install -y --no-install-recommends gcc make\n",
          B + "AS build\nRUN apt-get update && apt-get install -y --no-install-recommends gcc make\n"
          "FROM dockopt-test/debian:bookworm\nCOPY --from=build /out /out\n"),
+    Case("DO110", "FROM golang:1.22\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n",
+         "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /app .\nFROM dockopt-test/busybox:latest\nCOPY --from=build /app /app\n"),
     Case("DO110", "FROM alpine:3.20\nRUN apk add --no-cache build-base\n",
          "FROM alpine:3.20\nRUN apk add --no-cache --virtual .deps build-base && make && apk del .deps\n"),
     # ------------------------------------------------------------------ security

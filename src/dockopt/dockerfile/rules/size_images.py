@@ -116,9 +116,21 @@ ship with the image: hundreds of megabytes and a larger attack surface.""",
 def single_stage_toolchain(ctx: LintContext):
     if len(ctx.stages) != 1:
         return
-    found = toolchain_installs(ctx, ctx.stages[0])
+    stage = ctx.stages[0]
+    registry, repo, _, _ = split_image(ctx.base_image(stage))
+    repo = repo.removeprefix("library/")
+    if registry in (None, "docker.io", "index.docker.io") and repo in TOOLCHAIN_IMAGES:
+        yield Hit(stage.from_instruction, f"{repo} is a build toolchain image and this is the only stage; "
+                  "build in it and copy the result into a small final stage", details={"image": repo})
+        return
+    found = toolchain_installs(ctx, stage)
     if found:
         ins = found[0][0]
         names = sorted({pkg for _, pkg in found})
         yield Hit(ins, f"build toolchain ({', '.join(names)}) installed in a single-stage build; "
                   "use a multi-stage build", details={"packages": names})
+
+
+# Official images that are compilers and build tools (their `-slim` tags are still toolchains).
+TOOLCHAIN_IMAGES = frozenset({"golang", "rust", "gcc", "maven", "gradle", "swift", "haskell", "buildpack-deps",
+                              "mono", "clojure", "sbt"})
