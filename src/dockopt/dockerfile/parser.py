@@ -398,7 +398,7 @@ def _heredoc_specs(logical: str) -> list[tuple[str, bool, bool, int]]:
     if "<<" not in logical:
         return out
     # BuildKit ignores the lexer's error here and then finds no word at all: no heredocs.
-    for word in shell_words_strict(logical, raw_quotes=True, raw_escapes=True) or ():
+    for word in shell_words_strict(logical, raw_quotes=True, raw_escapes=True, skip_unset=True) or ():
         m = _HEREDOC_WORD.match(word.value)
         if not m or not m.group(3):
             continue
