@@ -408,6 +408,8 @@ def _heredoc_specs(logical: str) -> list[tuple[str, bool, bool, int]]:
             continue
         raw = shell_words(rest, raw_quotes=True, skip_unset=True)
         name = plain[0].value
+        if not name:
+            continue  # `<<""` or `<<''`: BuildKit's lexer yields no word, so no heredoc
         quotes_plain = name.count("'") + name.count('"')
         quotes_raw = raw[0].value.count("'") + raw[0].value.count('"') if raw else 0
         out.append((name, m.group(2) == "-", quotes_plain == quotes_raw, int(m.group(1) or 0)))
