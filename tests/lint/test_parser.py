@@ -31,6 +31,7 @@ EXTRA = [  # tricky inputs that exist only for the parser
     "FROM a\nRUN <<EOF1 cat <<2\" > /out\nfirst\nEOF1\nRUN <<EOF cat \\\nbody\nEOF\n",
     "FROM a\nRUN <<$EOT cat\nx\n$EOT\nRUN <<${E} cat\nx\n${E}\nRUN $A<<E cat\nx\nE\n",
     "FROM a\nRUN <<EOF1 cat <<-\"\" > /out\nfirst\nEOF1\nCOPY <<-'' <<B /conf/\ntwo\nB\n",
+    "FROM a\nRUN python3 - <<\ufeffPY\nprint(1)\nPY\nRUN cat \ufeff<<PY\nx\nPY\n",
 ]
 
 

@@ -402,7 +402,8 @@ def _heredoc_specs(logical: str) -> list[tuple[str, bool, bool, int]]:
         m = _HEREDOC_WORD.match(word.value)
         if not m or not m.group(3):
             continue
-        rest = m.group(3)
+        # Go's text/scanner (under BuildKit's lexer) skips a byte-order mark that starts its input.
+        rest = m.group(3).removeprefix("\ufeff")
         plain = shell_words(rest, skip_unset=True)
         if len(plain) != 1:
             continue
