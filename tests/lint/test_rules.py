@@ -178,3 +178,23 @@ def test_fixed_run_commands_are_valid_shell(case: Case) -> None:
     for ins in parse(fixed).instructions:
         if ins.keyword == "RUN" and not ins.json and ins.args_text:
             assert _shell_ok(ins.args_text), ins.args_text
+
+
+def test_batch_workers_match_one_process_and_a_failed_worker_is_made_up_for(monkeypatch) -> None:
+    import os
+
+    from dockopt.dockerfile import batch
+
+    items = [(f"f{i}.dockerfile", case.fires) for i, case in enumerate(CASES[:80])]
+    single = batch.lint_texts(items, LintConfig(), jobs=1)
+    assert batch.lint_texts(items, LintConfig(), jobs=3) == single
+    # A worker that dies (cannot be provoked for real): its part is linted in the parent instead.
+    parent, real_dumps = os.getpid(), batch.pickle.dumps
+
+    def dying_dumps(obj, protocol=None):
+        if os.getpid() != parent:
+            raise RuntimeError("worker died")
+        return real_dumps(obj, protocol=protocol)
+
+    monkeypatch.setattr(batch.pickle, "dumps", dying_dumps)
+    assert batch.lint_texts(items, LintConfig(), jobs=3) == single
