@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -138,6 +139,17 @@ def buildkit_accepts(paths: list[Path]) -> dict[str, bool]:
     return out
 
 
+def _timed(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run a command; (result, wall seconds, CPU seconds of it and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return proc, wall, used
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=1200)
@@ -145,6 +157,7 @@ def main() -> None:
     ap.add_argument("--hadolint", default="/tmp/hadolint-venv/bin/hadolint")
     ap.add_argument("--keep", help="write the corpus here and keep it")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per tool (best is reported)")
+    # Wall time depends on how busy the machine is; CPU time (user+sys) is reported as well.
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -165,11 +178,12 @@ def main() -> None:
 
     dockopt = [sys.executable, "-m", "dockopt", "lint", str(folder), "--format", "json", "-o",
                str(folder / "out.json"), "--fail-on", "never"]
-    times = []
-    for _ in range(args.repeat):
-        t0 = time.perf_counter()
-        proc = subprocess.run(dockopt, capture_output=True, text=True)
-        times.append(time.perf_counter() - t0)
+    times, cpu = [], []
+    for _ in range(max(1, args.repeat)):
+        proc, wall, used = _timed(dockopt)
+        times.append(wall)
+        cpu.append(used)
+    one_job = [_timed(dockopt + ["--jobs", "1"])[1:] for _ in range(max(1, args.repeat))]
     report = json.loads((folder / "out.json").read_text())
     crashed = proc.returncode not in (0, 1) or any(f["rule_id"] == "DO000" for f in report["findings"])
     parse_failures = sorted({f["file"] for f in report["findings"]
@@ -178,18 +192,20 @@ def main() -> None:
     result = {
         "files": len(paths), "buildkit_accepts": sum(accepted.values()),
         "dockopt_seconds_best": round(min(times), 3), "dockopt_runs": [round(t, 3) for t in times],
+        "dockopt_cpu_seconds_best": round(min(cpu), 3),
+        "dockopt_jobs1_seconds_best": round(min(w for w, _ in one_job), 3),
+        "dockopt_jobs1_cpu_seconds_best": round(min(c for _, c in one_job), 3),
         "dockopt_exit": proc.returncode, "dockopt_crashed": crashed,
         "dockopt_findings": len(report["findings"]),
         "dockopt_parse_failures_on_buildkit_valid": len(parse_failures),
         "parser_disagreements_with_buildkit": len(disagree),
     }
     if shutil.which(args.hadolint) or os.path.exists(args.hadolint):
-        h_times = []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            h = subprocess.run([args.hadolint, "--no-fail", "-f", "json", *map(str, paths)],
-                               capture_output=True, text=True)
-            h_times.append(time.perf_counter() - t0)
+        h_times, h_cpu = [], []
+        for _ in range(max(1, args.repeat)):
+            h, wall, used = _timed([args.hadolint, "--no-fail", "-f", "json", *map(str, paths)])
+            h_times.append(wall)
+            h_cpu.append(used)
         try:
             h_findings = json.loads(h.stdout or "[]")
         except ValueError:
@@ -199,7 +215,10 @@ def main() -> None:
             "hadolint_seconds_best": round(min(h_times), 3), "hadolint_runs": [round(t, 3) for t in h_times],
             "hadolint_exit": h.returncode, "hadolint_findings": len(h_findings),
             "hadolint_parse_failures_on_buildkit_valid": sum(1 for f in h_parse if accepted.get(f, False)),
+            "hadolint_cpu_seconds_best": round(min(h_cpu), 3),
             "ratio_dockopt_to_hadolint": round(min(times) / min(h_times), 3),
+            "ratio_cpu_dockopt_to_hadolint": round(min(cpu) / min(h_cpu), 3),
+            "ratio_jobs1_dockopt_to_hadolint": round(min(w for w, _ in one_job) / min(h_times), 3),
         })
     if parse_failures:
         result["examples_parse_failures"] = parse_failures[:5]

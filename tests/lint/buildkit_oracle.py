@@ -7,7 +7,8 @@ import dockerfile as buildkit
 from dockopt.dockerfile import parse
 
 # Issues BuildKit's *parser* does not raise (its instruction layer or linter does).
-_NOT_PARSER_ERRORS = ("unknown instruction", "before the first FROM", "empty continuation")
+_NOT_PARSER_ERRORS = ("unknown instruction", "before the first FROM", "empty continuation", "no FROM instruction",
+                      "ONBUILD ONBUILD", "as an ONBUILD trigger")
 
 
 def disagreements(text: str) -> list[str]:

@@ -37,6 +37,12 @@ CASES: list[Case] = [
     Case("DO101", B + "RUN apt-get update && \\\n\tapt-get install -y --no-install-recommends curl\n",
          B + "RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y --no-install-recommends curl\n",
          B + "RUN apt-get update && \\\n\tapt-get install -y --no-install-recommends curl && \\\n\tapt-get clean && rm -rf /var/lib/apt/lists/*\n"),
+    Case("DO101", B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean\n",
+         B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n",
+         B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"),
+    Case("DO101", B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl;\n",
+         B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl; rm -rf /var/lib/apt/lists/*\n",
+         B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl; apt-get clean && rm -rf /var/lib/apt/lists/*\n"),
     Case("DO101", "FROM alpine:3.20\nRUN apk add curl\n", "FROM alpine:3.20\nRUN apk add --no-cache curl\n",
          "FROM alpine:3.20\nRUN apk add --no-cache curl\n"),
     Case("DO101", "FROM fedora:40\nRUN dnf install -y gcc\n", "FROM fedora:40\nRUN dnf install -y gcc && dnf clean all\n",
@@ -64,9 +70,18 @@ CASES: list[Case] = [
     Case("DO101", "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nRUN npm ci\n",
          "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nCOPY --from=build /app /app\n",
          "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nRUN npm ci && npm cache clean --force\n"),
+    Case("DO101", "# syntax=docker/dockerfile:1\n" + B + "RUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+         "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n",
+         "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked "
+         "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n"),
+    Case("DO101", "FROM python:3.12-slim\nRUN <<EOF\npip install flask\nEOF\n",
+         "FROM python:3.12-slim\nRUN <<EOF\npip install --no-cache-dir flask\nEOF\n",
+         "FROM python:3.12-slim\nRUN --mount=type=cache,target=/root/.cache/pip,sharing=locked <<EOF\npip install flask\nEOF\n"),
     Case("DO102", B + "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
          B + "RUN apt-get update && apt-get install --no-install-recommends -y curl && rm -rf /var/lib/apt/lists/*\n"),
+    Case("DO102", B + "RUN bash -c \"apt-get update && apt-get install -y curl\"\n",
+         B + "RUN bash -c \"apt-get update && apt-get install -y --no-install-recommends curl\"\n"),
     Case("DO102", B + "RUN apt-get update && \\\n    apt-get -y install \\\n      curl wget\n",
          B + "RUN apt-get -o APT::Install-Recommends=false install -y curl\n",
          B + "RUN apt-get update && \\\n    apt-get -y install --no-install-recommends \\\n      curl wget\n"),
@@ -88,6 +103,12 @@ CASES: list[Case] = [
          B + "RUN --mount=type=bind,source=app.tar.gz,target=/tmp/app.tar.gz tar -xzf /tmp/app.tar.gz -C /opt\n"),
     Case("DO105", B + "WORKDIR /build\nCOPY installer.sh .\nRUN sh installer.sh\nRUN rm -rf /build\n",
          B + "WORKDIR /build\nCOPY installer.sh .\nRUN sh installer.sh\n"),
+    Case("DO105", B + "WORKDIR /src\nRUN git clone --depth 1 https://example.com/tool.git && make -C tool\nRUN rm -rf /src/tool\n",
+         B + "WORKDIR /src\nRUN git clone --depth 1 https://example.com/tool.git && make -C tool && rm -rf tool\n"),
+    Case("DO105", BA("b") + "RUN echo x > /out.txt\nFROM dockopt-test/busybox:latest\nCOPY --from=b /out.txt /tmp/\nRUN rm /tmp/out.txt\n",
+         BA("b") + "RUN echo x > /out.txt\nFROM dockopt-test/busybox:latest\nCOPY --from=b /out.txt /tmp/\n"),
+    Case("DO105", B + "RUN curl -fsSL https://example.com/a > /tmp/big.bin\nRUN rm /tmp/big.bin\n",
+         B + "RUN curl -fsSL https://example.com/a > /tmp/big.bin && rm /tmp/big.bin\n"),
     Case("DO106", B + "RUN groupadd app\nRUN useradd -g app app\n", B + "RUN groupadd app && useradd -g app app\n",
          B + "RUN groupadd app && \\\n    useradd -g app app\n"),
     Case("DO106", B + "RUN set -eux; \\\n    groupadd app\nRUN useradd -g app app\n",
@@ -99,11 +120,17 @@ CASES: list[Case] = [
     Case("DO109", "FROM python:3.12\nUSER 1000\n", "FROM python:3.12-slim\nUSER 1000\n", "FROM python:3.12-slim\nUSER 1000\n", unsafe=True),
     Case("DO109", "FROM node:20-bookworm AS app\nUSER node\n", "FROM node:20-bookworm-slim\nUSER node\n",
          "FROM node:20-bookworm-slim AS app\nUSER node\n", unsafe=True),
+    Case("DO109", "FROM rust:1.78-bookworm\nUSER 1\n", "FROM ubuntu:24.04\nUSER 1\n", "FROM rust:1.78-slim-bookworm\nUSER 1\n",
+         unsafe=True),
+    Case("DO109", "FROM eclipse-temurin:21-jdk\nUSER 1\n", "FROM eclipse-temurin:21-jre\nUSER 1\n",
+         "FROM eclipse-temurin:21-jre\nUSER 1\n", unsafe=True),
     Case("DO109", "FROM golang:1.22 AS build\nFROM debian:12\nUSER 1\n", "FROM golang:1.22 AS build\nFROM debian:12-slim\nUSER 1\n",
          "FROM golang:1.22 AS build\nFROM debian:12-slim\nUSER 1\n", unsafe=True),
     Case("DO110", B + "RUN apt-get update && apt-get install -y --no-install-recommends gcc make\n",
          B + "AS build\nRUN apt-get update && apt-get install -y --no-install-recommends gcc make\n"
          "FROM dockopt-test/debian:bookworm\nCOPY --from=build /out /out\n"),
+    Case("DO110", "FROM golang:1.22\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n",
+         "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /app .\nFROM dockopt-test/busybox:latest\nCOPY --from=build /app /app\n"),
     Case("DO110", "FROM alpine:3.20\nRUN apk add --no-cache build-base\n",
          "FROM alpine:3.20\nRUN apk add --no-cache --virtual .deps build-base && make && apk del .deps\n"),
     # ------------------------------------------------------------------ security
@@ -111,6 +138,7 @@ CASES: list[Case] = [
     Case("DO201", B + "USER app\nRUN id\nUSER root\n", "FROM base AS b\nUSER app\nFROM b\nRUN id\n"),
     Case("DO202", B + "ENV API_TOKEN=3f9a7c1e\n", B + "ENV API_TOKEN_FILE=/run/secrets/token\n"),
     Case("DO202", B + "ARG DB_PASSWORD\n", B + "ARG DB_USER=app\n"),
+    Case("DO202", B + "ARG NPM_TOKEN\n", B + "ENV TOKENIZERS_PARALLELISM=false PASSWORD_FILE=/run/secrets/pw\n"),
     Case("DO202", B + "ENV AWS_KEY=AKIAABCDEFGHIJKLMNOP\n", B + "ENV HOME=/home/app\n"),
     Case("DO203", B + "RUN curl -fsSL https://example.com/install.sh | sh\n",
          B + "RUN curl -fsSLo /tmp/i.sh https://example.com/install.sh && sha256sum -c i.sha && sh /tmp/i.sh\n"),
@@ -151,22 +179,36 @@ CASES: list[Case] = [
     Case("DO304", B + "ARG GIT_COMMIT\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl\nARG GIT_COMMIT\nLABEL rev=$GIT_COMMIT\n"),
     # ------------------------------------------------------------------ correctness
+    Case("DO305", B + "WORKDIR /app\nCOPY . .\nRUN useradd --system app && mkdir -p /data\n",
+         B + "RUN useradd --system app && mkdir -p /data\nWORKDIR /app\nCOPY . .\nRUN make\n"),
+    Case("DO305", "FROM python:3.12-slim\nCOPY . /app\nRUN pip install --no-cache-dir gunicorn==22.0\n",
+         "FROM python:3.12-slim\nCOPY . /app\nRUN pip install --no-cache-dir -r /app/requirements.txt\n"),
     Case("DO400", B + "RUNN echo hi\nRUN echo still linted\n", B + "RUN echo hi\n"),
     Case("DO400", B + "ENV A=1 B\n", B + "ENV A=1 B=2\n"),
     Case("DO400", B + "RUN cat <<EOF\nnever ends\n", B + "RUN cat <<EOF\nends\nEOF\n"),
     Case("DO400", "RUN echo before from\n" + B, "ARG X=1\n" + B),
+    Case("DO400", "# only a comment\n", B),
+    Case("DO400", "ARG X=1\n", "ARG X=1\n" + B),
     Case("DO401", B + "CMD python app.py\n", B + "CMD [\"python\", \"app.py\"]\n", B + "CMD [\"python\", \"app.py\"]\n"),
     Case("DO401", B + "ENTRYPOINT /usr/bin/app --port 80\n", B + "ENTRYPOINT [\"/usr/bin/app\"]\n",
          B + "ENTRYPOINT [\"/usr/bin/app\", \"--port\", \"80\"]\n"),
     Case("DO401", B + "CMD echo $HOME | tee /x\n", B + "CMD [\"sh\", \"-c\", \"echo $HOME\"]\n"),
+    Case("DO401", B + "CMD FOO=1 app --x\n", B + "CMD [\"app\"]\n"),
+    Case("DO401", B + "CMD exec nginx -g 'daemon off;'\n", B + "CMD [\"nginx\", \"-g\", \"daemon off;\"]\n",
+         B + "CMD [\"nginx\", \"-g\", \"daemon off;\"]\n"),
     Case("DO402", B + "WORKDIR app\n", B + "WORKDIR /app\nWORKDIR $HOME/x\n"),
     Case("DO403", B + "RUN cd /app && make\n", B + "WORKDIR /app\nRUN make\n"),
     Case("DO404", B + "RUN curl -fsSL https://example.com/a.tgz | tar -xz\n",
          B + "SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/a.tgz | tar -xz\n"),
     Case("DO404", B + "RUN echo a | wc -l\n", B + "RUN set -o pipefail && echo a | wc -l\n"),
+    Case("DO404", "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN Get-ChildItem | Select-Object Name\n",
+         "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+         "SHELL [\"powershell\", \"-Command\"]\nRUN Get-ChildItem | Select-Object Name\n"),
     Case("DO405", BA("build") + BA("build"), BA("build") + BA("test")),
     Case("DO406", BA("build") + "FROM dockopt-test/busybox:latest\nCOPY --from=biuld /a /a\n",
-         BA("build") + "FROM dockopt-test/busybox:latest\nCOPY --from=build /a /a\nCOPY --from=nginx:1.27 /etc/nginx /n\n"),
+         BA("build") + "FROM dockopt-test/busybox:latest\nCOPY --from=build /a /a\nCOPY --from=nginx:1.27 /etc/nginx /n\n"
+         "COPY --from=composer /usr/bin/composer /usr/bin/\n"),
+    Case("DO406", BA("build") + "COPY --from=final /a /a\n" + BA("final"), BA("build") + BA("final") + "COPY --from=build /a /a\n"),
     Case("DO406", B + "COPY --from=1 /a /a\n" + B, BA("a") + B + "COPY --from=0 /a /a\n"),
     Case("DO407", B + "MAINTAINER Jane <jane@example.com>\n", B + "LABEL maintainer=\"Jane <jane@example.com>\"\n",
          B + "LABEL maintainer=\"Jane <jane@example.com>\"\n"),
@@ -186,9 +228,24 @@ NAIVE_APT = (
 )
 
 
+# Dockerfiles of the CLI tests and of the other rule tests.
+CLI_NAIVE = ("FROM dockopt-test/debian:bookworm\nRUN apt-get update\n"
+             "RUN apt-get install -y curl\nCMD curl --version\n")
+CLI_CLEAN = "FROM dockopt-test/debian:bookworm\nUSER 1000\nCMD [\"true\"]\n"
+CLI_LOW = "FROM dockopt-test/debian:bookworm\nUSER 1\nWORKDIR app\n"
+CRLF_COMMENTS = ("# build image\r\nFROM dockopt-test/debian:bookworm\r\n# refresh lists\r\nRUN apt-get update\r\n"
+                 "RUN apt-get install -y curl \\\r\n    # the tool\r\n    wget\r\nCMD run --now\r\n")
+CRLF_COMMENTS_FIXED = (
+    "# build image\r\nFROM dockopt-test/debian:bookworm\r\n# refresh lists\r\nRUN apt-get update && \\\r\n"
+    "    apt-get install --no-install-recommends -y curl \\\r\n    # the tool\r\n    wget && \\\r\n"
+    "    apt-get clean && rm -rf /var/lib/apt/lists/*\r\nCMD [\"run\", \"--now\"]\r\n")
+HEREDOC_APT = "FROM dockopt-test/debian:bookworm\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"
+OTHER = [CLI_NAIVE, CLI_CLEAN, CLI_LOW, CRLF_COMMENTS, CRLF_COMMENTS_FIXED, HEREDOC_APT]
+
+
 def all_dockerfiles() -> list[str]:
     """Every Dockerfile text used by the lint tests (for the BuildKit agreement test)."""
-    out = [NAIVE_APT]
+    out = [NAIVE_APT, *OTHER]
     for case in CASES:
         out.extend(t for t in (case.fires, case.clean, case.fixed) if t is not None)
     return out

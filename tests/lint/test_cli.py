@@ -12,22 +12,24 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json").read_text())
-NAIVE = ("FROM dockopt-test/debian:bookworm\nRUN apt-get update\n"
-         "RUN apt-get install -y curl\nCMD curl --version\n")
-CLEAN = "FROM dockopt-test/debian:bookworm\nUSER 1000\nCMD [\"true\"]\n"
+from .cases import CLI_CLEAN as CLEAN
+from .cases import CLI_LOW
+from .cases import CLI_NAIVE as NAIVE
 
+SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     (tmp_path / "Dockerfile").write_text(NAIVE)
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "Dockerfile.prod").write_text(CLEAN)
-    (tmp_path / "svc" / "api.dockerfile").write_text("FROM dockopt-test/debian:bookworm\nUSER 1\nWORKDIR app\n")
+    (tmp_path / "svc" / "api.dockerfile").write_text(CLI_LOW)
     (tmp_path / "Dockerfile.dockerignore").write_text("*.log\n")
     (tmp_path / "node_modules").mkdir()
     (tmp_path / "node_modules" / "Dockerfile").write_text("FROM x\n")
     (tmp_path / "README.md").write_text("# hi\n")
+    (tmp_path / "Dockerfile.md").write_text("# notes about the image\n")
+    (tmp_path / "dockerfile_tools.py").write_text("print(1)\n")
     return tmp_path
 
 
@@ -66,6 +68,12 @@ def test_sarif_is_valid_2_1_0(dockopt, tree: Path) -> None:
         assert r["partialFingerprints"]["dockoptFingerprint/v1"]
     assert {"Dockerfile", "svc/api.dockerfile"} == {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    # a proposed fix, as offsets into the original text
+    text = (tree / "Dockerfile").read_text()
+    do102 = next(r for r in results if r["ruleId"] == "DO102")
+    rep = do102["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    at = rep["deletedRegion"]["charOffset"]
+    assert text[:at].endswith("apt-get install") and rep["insertedContent"]["text"] == " --no-install-recommends"
 
 
 def test_junit(dockopt, tree: Path) -> None:
@@ -182,3 +190,23 @@ def test_lint_path_imports_no_docker_or_httpx(tmp_path: Path) -> None:
                          env={**os.environ})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_stdin(dockopt, tmp_path: Path) -> None:
+    out = dockopt("lint", "-", "--format", "json", input=NAIVE, cwd=tmp_path)
+    data = json.loads(out.stdout)
+    assert out.returncode == 1 and data["files"] == ["-"]
+    assert {"DO102", "DO103"} <= {f["rule_id"] for f in data["findings"]}
+    assert dockopt("lint", "-", "--fix", input=NAIVE, cwd=tmp_path).returncode == 2
+
+
+def test_parallel_workers_give_the_same_report(dockopt, tmp_path: Path) -> None:
+    from .cases import CASES
+
+    for i, case in enumerate(CASES[:60]):
+        (tmp_path / f"c{i:02d}.dockerfile").write_text(case.fires)
+    one = dockopt("lint", ".", "--format", "json", "-j", "1", cwd=tmp_path)
+    two = dockopt("lint", ".", "--format", "json", "-j", "2", cwd=tmp_path)
+    assert one.returncode == two.returncode == 1
+    assert json.loads(one.stdout)["findings"] == json.loads(two.stdout)["findings"]
+    assert len(json.loads(one.stdout)["files"]) == 60

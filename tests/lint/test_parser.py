@@ -25,13 +25,35 @@ EXTRA = [  # tricky inputs that exist only for the parser
     "FROM a\nRUN <<-EOT sh\n\techo tab\n\tEOT\n",
     "FROM a\n   RUN   echo   indented\nENV A=\"x\\\"y\" B='z'\n",
     "FROM a\nRUN [\"echo\", \"json\"] trailing text\nRUN [\"unterminated\"\n",
+    "FROM a\nONBUILD ONBUILD RUN x\nONBUILD FROM b\n" + "ONBUILD " * 3000 + "RUN deep\n",
+    "FROM a\nRUN --mount=type=cache,target=/v/é x\nCOPY --chown=ü:ü a b\nRUN --a=Ņb c\n",
+    "FROM a\nRUN <<EOF cat ${a#b}\nbody\nEOF\nRUN <<EOF cat 'x\nbody\nEOF\nRUN <<EOF cat ${a:-\"}\nb\nEOF\n",
+    "FROM a\nRUN <<EOF1 cat <<2\" > /out\nfirst\nEOF1\nRUN <<EOF cat \\\nbody\nEOF\n",
+    "FROM a\nRUN <<$EOT cat\nx\n$EOT\nRUN <<${E} cat\nx\n${E}\nRUN $A<<E cat\nx\nE\n",
+    "FROM a\nRUN <<EOF1 cat <<-\"\" > /out\nfirst\nEOF1\nCOPY <<-'' <<B /conf/\ntwo\nB\n",
+    "FROM a\nRUN python3 - <<\ufeffPY\nprint(1)\nPY\nRUN cat \ufeff<<PY\nx\nPY\n",
 ]
+
+
+def _literal_dockerfiles() -> list[str]:
+    """Every string literal in the lint tests that is a Dockerfile (has a FROM line)."""
+    import ast
+    import re
+
+    found = []
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.search(r"(?mi)^\s*FROM\s", node.value) and "\n" in node.value:
+                found.append(node.value)
+    return found
 
 
 def _texts() -> list[tuple[str, str]]:
     out = [(p.name, p.read_bytes().decode("utf-8")) for p in CORPUS]
     out += [(f"extra-{i}", t) for i, t in enumerate(EXTRA)]
     out += [(f"case-{i}", t) for i, t in enumerate(all_dockerfiles())]
+    out += [(f"literal-{i}", t) for i, t in enumerate(dict.fromkeys(_literal_dockerfiles()))]
     return out
 
 
@@ -48,7 +70,7 @@ def test_spans_point_at_the_source(name: str, text: str) -> None:
         assert src.startswith(ins.raw_keyword), (ins.line, src)
         assert df.position(ins.span.start) == (ins.line, ins.span.column)
         for flag in ins.flags:
-            if "\\" not in flag.raw and '"' not in flag.raw and "'" not in flag.raw:
+            if flag.raw.isascii() and "\\" not in flag.raw and '"' not in flag.raw and "'" not in flag.raw:
                 assert text[ins.to_source(flag.start):ins.to_source_end(flag.end)] == flag.raw
         for doc in ins.effective.heredocs:
             if doc.body_span is not None:
@@ -119,3 +141,40 @@ def test_shell_model() -> None:
     assert [[c.name for c in p] for p in script.pipelines()][-1] == ["curl", "sh"]
     tok = apt.argv[-2]
     assert script.text[tok.start:tok.end] == '"a b"'
+
+
+def test_nested_variable_expansion() -> None:
+    from dockopt.dockerfile.lexer import expand
+
+    word = "php:${VERSION}${FLAVOR:+${VERSION:+-}}${FLAVOR}"
+    assert expand(word, {"VERSION": "8.3", "FLAVOR": "cli"}) == "php:8.3-cli"
+    assert expand(word, {"VERSION": "8.3"}) == "php:8.3"
+    assert expand("${A:-x}y$B'$C'", {"B": "b"}) == "xyb$C"
+
+
+def test_agrees_with_buildkit_on_mutated_files() -> None:
+    """Seeded mutations of the test Dockerfiles (odd quotes, cut heredocs, stray escapes…): every
+    one either agrees with BuildKit or both reject it."""
+    import random
+
+    rng = random.Random(20261128)
+    seeds = [t for _, t in _texts()]
+    pieces = list("\\\n\r\t \"'`$<>|&;(){}[]#=-:/.,*?!~") + [
+        "<<EOF", "<<-X", "EOF", "RUN ", "FROM ", "--mount=", "\\\n", "ONBUILD ", "# escape=`\n", "\ufeff",
+        "&&", "COPY --from=", "${A:-b}", "\n\n", "<<'EOF'", "\tEOF", " -- ", "é"]
+    failures = []
+    for _ in range(1500):
+        text = rng.choice(seeds)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(text) + 1)
+            roll = rng.random()
+            if roll < 0.5:
+                text = text[:i] + rng.choice(pieces) + text[i:]
+            elif roll < 0.8:
+                text = text[:i] + text[i + rng.randint(1, 8):]
+            else:
+                text = text[:i]
+        problems = disagreements(text)
+        if problems:
+            failures.append((text, problems[:2]))
+    assert not failures, failures[:3]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 import sys
 from pathlib import Path
@@ -16,17 +17,26 @@ FORMATS = ("table", "json", "sarif", "junit")
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 
 
+# `Dockerfile.md` or `Dockerfile.py` beside a Dockerfile are documentation and code, not Dockerfiles.
+_NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".md", ".rst", ".txt", ".py", ".sh", ".json", ".yml", ".yaml",
+                            ".toml", ".orig", ".rej", ".swp", ".bak", "~")
+
+
 def is_dockerfile_name(name: str) -> bool:
+    """`Dockerfile*` (as Docker spells it, plus plain `dockerfile`) and `*.dockerfile`."""
     lower = name.lower()
-    if lower.endswith(".dockerignore"):
+    if lower.endswith(_NOT_DOCKERFILE_SUFFIXES):
         return False
-    return lower.startswith("dockerfile") or lower.endswith(".dockerfile")
+    return name.startswith("Dockerfile") or lower == "dockerfile" or lower.endswith(".dockerfile")
 
 
 def discover(paths: tuple[str, ...]) -> list[str]:
     """Explicit files as given; directories searched for Dockerfile* and *.dockerfile."""
     out: list[str] = []
     for given in paths or (".",):
+        if given == "-":
+            out.append("-")
+            continue
         p = Path(given)
         if p.is_dir():
             found = []
@@ -46,6 +56,11 @@ def discover(paths: tuple[str, ...]) -> list[str]:
 
 
 def read_dockerfile(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        if b"\0" in data[:8192]:
+            raise InputError("standard input is not a text file")
+        return data.decode("utf-8", errors="replace")
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -74,17 +89,18 @@ def _severity_or_never(value: str | None) -> Severity | None | str:
               help="Trusted registry for DO206 (repeatable; replaces the default list).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (atomically), then report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
-@click.option("--fix-unsafe", is_flag=True, help="Also apply fixes that may change behaviour (slim base image).")
+@click.option("--fix-unsafe", is_flag=True, help="With --fix (implied) or --diff: also the fixes that may change behaviour (slim base image).")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
 @click.option("--write-baseline", is_flag=True, help="Write the current findings to --baseline and exit 0.")
 @click.option("--explain", metavar="ID", help="Explain a rule: why it matters, how to fix, an example.")
 @click.option("--list-rules", is_flag=True, help="List every rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: search).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes for many files (default: CPUs).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes for many files (default: one per CPU from 48 files on).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, fix_unsafe, baseline,
          write_baseline, explain, list_rules, config_path, jobs, quiet) -> None:
-    """Lint Dockerfiles (files, or directories searched for Dockerfile* and *.dockerfile)."""
+    """Lint Dockerfiles: files (`-` for standard input), or directories searched for Dockerfile*
+    and *.dockerfile (default: the current directory)."""
     from dockopt.config import load_config, section
     from dockopt.dockerfile.lint import LintConfig
     from dockopt.dockerfile.rules import RULES
@@ -124,7 +140,11 @@ def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, 
 
         known = read_baseline(baseline) if Path(baseline).exists() else None
 
+    # A short-lived process making many small acyclic objects: the cyclic collector only costs time.
+    gc.disable()
     files = discover(tuple(paths))
+    if "-" in files and (fix or fix_unsafe):
+        raise UsageError("--fix cannot rewrite standard input; use --diff")
     texts = {path: read_dockerfile(path) for path in files}
 
     if fix or show_diff or fix_unsafe:

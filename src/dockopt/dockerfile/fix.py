@@ -15,6 +15,8 @@ from dockopt.dockerfile.rules import RULES
 from dockopt.findings import Finding, TextEdit
 
 MAX_ROUNDS = 8
+# Findings a correct fix may bring about: two RUNs that got the same cache mounts become mergeable.
+_MAY_APPEAR = frozenset({"DO106"})
 
 
 @dataclass
@@ -67,14 +69,22 @@ def _fixable(findings: list[Finding], config: LintConfig) -> list[Finding]:
     return out
 
 
+def _shape(df) -> list[tuple[str | None, int]]:
+    """Per stage: its name and how many non-RUN instructions it has. Fixes only merge RUNs and
+    rewrite instructions in place, so this must not change."""
+    return [(s.name, sum(1 for i in s.instructions if i.keyword != "RUN")) for s in df.stages]
+
+
 def _verify(before: list[Finding], after_text: str, path: str, config: LintConfig,
-            fixed: list[Finding], before_errors: int) -> bool:
+            fixed: list[Finding], before_errors: int, before_shape: list[tuple[str | None, int]]) -> bool:
     df = parse(after_text, path)
     if sum(1 for i in df.issues if i.severity == "error") > before_errors:
         return False
+    if _shape(df) != before_shape:
+        return False
     after = lint_dockerfile(df, config)
     old, new = Counter(f.rule_id for f in before), Counter(f.rule_id for f in after)
-    if any(new[r] > old[r] for r in new):
+    if any(new[r] > old[r] for r in new if r not in _MAY_APPEAR):
         return False  # a fix introduced a problem
     for f in fixed:
         if new[f.rule_id] >= old[f.rule_id]:
@@ -89,6 +99,7 @@ def fix_text(text: str, path: str = "Dockerfile", config: LintConfig | None = No
     for _ in range(MAX_ROUNDS):
         df = parse(current, path)
         errors = sum(1 for i in df.issues if i.severity == "error")
+        shape = _shape(df)
         findings = lint_dockerfile(df, config)
         candidates = [f for f in _fixable(findings, config)
                       if not any(r.rule_id == f.rule_id and r.line == f.location.line for r in result.rejected)]
@@ -103,7 +114,7 @@ def fix_text(text: str, path: str = "Dockerfile", config: LintConfig | None = No
             chosen.append(f)
             edits.extend(e for e in f.fix.edits if e not in edits)
         attempt = apply_edits(current, edits)
-        if _verify(findings, attempt, path, config, chosen, errors):
+        if _verify(findings, attempt, path, config, chosen, errors, shape):
             current = attempt
             result.applied.extend(AppliedFix(f.rule_id, f.location.line or 0, f.fix.description)  # type: ignore[union-attr]
                                   for f in chosen)
@@ -113,7 +124,7 @@ def fix_text(text: str, path: str = "Dockerfile", config: LintConfig | None = No
         for f in chosen:
             assert f.fix is not None
             single = apply_edits(current, list(f.fix.edits))
-            if _verify(findings, single, path, config, [f], errors):
+            if _verify(findings, single, path, config, [f], errors, shape):
                 current = single
                 result.applied.append(AppliedFix(f.rule_id, f.location.line or 0, f.fix.description))
                 progressed = True

@@ -38,7 +38,7 @@ def go_strip_bounds(s: str, start: int = 0, end: int | None = None) -> tuple[int
     return start, end
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawFlag:
     value: str
     """The flag word after quote processing, e.g. `--mount=type=cache,target=/x`."""
@@ -48,6 +48,20 @@ class RawFlag:
 
 def extract_flags(line: str) -> tuple[int, list[RawFlag]]:
     """BuildKit's extractBuilderFlags: leading `--words`; returns (offset of the rest, flags)."""
+    if line.isascii():
+        return _extract_flags(line)
+    # BuildKit walks this line byte by byte, each byte taken as a character (so a non-ASCII flag
+    # value comes out as its UTF-8 bytes read as Latin-1). Do the same, then map offsets back.
+    raw = line.encode("utf-8", "surrogatepass")
+    consumed, flags = _extract_flags(raw.decode("latin-1"))
+
+    def char_offset(byte_offset: int) -> int:
+        return len(raw[:byte_offset].decode("utf-8", "ignore"))
+
+    return char_offset(consumed), [RawFlag(f.value, char_offset(f.start), char_offset(f.end)) for f in flags]
+
+
+def _extract_flags(line: str) -> tuple[int, list[RawFlag]]:
     flags: list[RawFlag] = []
     word, word_start, blank_ok = "", 0, False
     phase = "spaces"
@@ -191,7 +205,7 @@ def split_whitespace(rest: str) -> list[str]:
 
 # ----------------------------------------------------------------- shell word processing
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ShellWord:
     value: str
     start: int
@@ -206,11 +220,39 @@ def shell_words(text: str, env: dict[str, str] | None = None, raw_quotes: bool =
     return lex.words()
 
 
+def shell_words_strict(text: str, raw_quotes: bool = False, raw_escapes: bool = False,
+                       skip_unset: bool = False) -> list[ShellWord] | None:
+    """Like `shell_words`, but None where BuildKit's lexer reports an error (an unterminated quote,
+    `${` without `}`, an unsupported `${a#b}`-style modifier)."""
+    lex = _Lex(text, {}, raw_quotes, raw_escapes, skip_unset, "\\")
+    words = lex.words()
+    return None if lex.error else words
+
+
 def expand(text: str, env: dict[str, str] | None = None, skip_unset: bool = False,
-           escape: str = "\\") -> str:
+           escape: str = "\\", _depth: int = 0) -> str:
     """BuildKit's shell.Lex.ProcessWord: one word with quotes removed and variables expanded."""
+    if _depth > 32:  # absurdly nested ${a:-${b:-…}}: keep the text rather than recurse forever
+        return text
     lex = _Lex(text, env or {}, False, False, skip_unset, escape)
+    lex.depth = _depth
     return lex.single()
+
+
+def _matching_brace(s: str, i: int) -> int:
+    """`s[i]` is `{`: the index of its `}` (nested `${…}` allowed), or -1."""
+    depth = 0
+    while i < len(s):
+        if s[i] == "{":
+            depth += 1
+        elif s[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif s[i] == "\\":
+            i += 1
+        i += 1
+    return -1
 
 
 class _Lex:
@@ -219,6 +261,8 @@ class _Lex:
         self.s, self.i = text, 0
         self.env, self.raw_quotes, self.raw_escapes = env, raw_quotes, raw_escapes
         self.skip_unset, self.esc = skip_unset, escape
+        self.depth = 0
+        self.error = False
 
     def _peek(self) -> str:
         return self.s[self.i] if self.i < len(self.s) else ""
@@ -267,6 +311,7 @@ class _Lex:
     def _single_quote(self) -> str:
         end = self.s.find("'", self.i)
         if end < 0:
+            self.error = True
             end = len(self.s)
             body, self.i = self.s[self.i:], end
         else:
@@ -275,9 +320,11 @@ class _Lex:
 
     def _double_quote(self) -> str:
         out = []
+        closed = False
         while self.i < len(self.s):
             ch = self._next()
             if ch == '"':
+                closed = True
                 break
             if ch == "$":
                 out.append(self._dollar())
@@ -289,16 +336,20 @@ class _Lex:
                     out.append(ch + nxt)
             else:
                 out.append(ch)
+        if not closed:
+            self.error = True
         body = "".join(out)
         return f'"{body}"' if self.raw_quotes else body
 
     def _dollar(self) -> str:
         ch = self._peek()
         if ch == "{":
-            close = self.s.find("}", self.i)
+            close = _matching_brace(self.s, self.i)
             if close < 0:
+                self.error = True  # `${` without `}`
+                rest = self.s[self.i:]
                 self.i = len(self.s)
-                return "${" + self.s[self.i:]
+                return "$" + rest
             inner = self.s[self.i + 1:close]
             self.i = close + 1
             return self._braced(inner)
@@ -312,18 +363,26 @@ class _Lex:
         return "$" + name if self.skip_unset else ""
 
     def _braced(self, inner: str) -> str:
-        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-+?])?(.*)$", inner, re.S)
+        m = re.match(r"([A-Za-z0-9_]+)(:?[-+?])?(.*)$", inner, re.S)
         if not m:
+            self.error = True  # `${}`, `${"a"}`…
             return "${" + inner + "}"
         name, op, word = m.group(1), m.group(2), m.group(3)
         value = self.env.get(name)
         if op is None:
-            if word:  # ${a#x}, ${a%x}, …: not modelled; keep the value
+            if word:  # ${a#x}, ${a%x}, ${a/x/y}: BuildKit (v0.12) refuses these modifiers
+                if not word.startswith(":"):
+                    self.error = True
                 return value or ""
             if value is None:
                 return "${" + name + "}" if self.skip_unset else ""
             return value
-        word_value = expand(word, self.env, self.skip_unset, self.esc)
+        if self.depth > 32:
+            return word
+        nested = _Lex(word, self.env, False, False, self.skip_unset, self.esc)
+        nested.depth = self.depth + 1
+        word_value = nested.single()
+        self.error = self.error or nested.error
         empty_counts = op.startswith(":")
         is_set = value is not None and (value != "" or not empty_counts)
         kind = op[-1]

@@ -120,13 +120,14 @@ def lint_dockerfile(df: Dockerfile, config: LintConfig | None = None) -> list[Fi
             ins = hit.instruction
             line = hit.line if hit.line is not None else (ins.line if ins else 1)
             owner = ins.line if ins is not None else line
-            ignored = per_line.get(owner, set())
-            if ignored is None or rule.id in ignored:
-                continue
+            if owner in per_line:
+                ignored = per_line[owner]
+                if ignored is None or rule.id in ignored:
+                    continue
             location = Location(file=df.path, line=line,
                                 column=ins.span.column if ins is not None and hit.line is None else None,
                                 end_line=ins.end_line if ins is not None and ins.end_line != line else None)
-            details = dict(hit.details)
+            details = hit.details  # each Hit has its own dict
             details["fingerprint"] = fingerprint(df, rule.id, ins, line)
             findings.append(Finding(rule.id, severity, rule.category, hit.message, location,
                                     title=rule.title, fix=hit.fix, details=details))

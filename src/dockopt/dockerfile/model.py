@@ -17,7 +17,7 @@ import bisect
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Span:
     """A range of the source text. Lines and columns are 1-based; `end_col` is exclusive."""
 
@@ -31,7 +31,7 @@ class Span:
     end_column: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Word:
     """One word of an instruction's arguments, with its raw text and logical offsets."""
 
@@ -42,7 +42,7 @@ class Word:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Flag:
     """`--name=value` (or a bare `--name`) before an instruction's arguments."""
 
@@ -183,9 +183,9 @@ class Instruction:
         ins = self.effective
         if ins.keyword not in ("COPY", "ADD") or len(ins.values) < 2:
             return []
-        heredoc_words = {f"<<{h.name}" for h in ins.heredocs}
-        sources = ins.values[:-1]
-        return [s for s in sources if not _is_heredoc_word(s, heredoc_words)]
+        if not ins.heredocs:
+            return ins.values[:-1]
+        return [s for s in ins.values[:-1] if not _is_heredoc_word(s)]
 
     def copy_destination(self) -> str | None:
         ins = self.effective
@@ -194,10 +194,9 @@ class Instruction:
         return ins.values[-1]
 
 
-def _is_heredoc_word(word: str, names: set[str]) -> bool:
-    if not word.lstrip("0123456789").startswith("<<"):
-        return False
-    return True
+def _is_heredoc_word(word: str) -> bool:
+    """`<<EOF`, `<<-EOF`, `3<<EOF`: a heredoc source of COPY/ADD, not a path in the context."""
+    return word.lstrip("0123456789").startswith("<<")
 
 
 @dataclass

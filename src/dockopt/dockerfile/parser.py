@@ -26,6 +26,7 @@ from dockopt.dockerfile.lexer import (
     parse_json_array,
     parse_words,
     shell_words,
+    shell_words_strict,
     split_whitespace,
 )
 from dockopt.dockerfile.model import (
@@ -87,12 +88,7 @@ class _Parser:
         self.issues: list[ParseIssue] = []
         self.comments: list[Comment] = []
         self.instructions: list[Instruction] = []
-        self._continuation = self._continuation_regex()
 
-    def _continuation_regex(self) -> re.Pattern[str]:
-        # An escaped escape token at the end (`\\`) is not a continuation (BuildKit agrees).
-        esc = re.escape(self.escape)
-        return re.compile(r"(?:^|(?<=[^" + esc + r"]))" + esc + r"[ \t]*$")
 
     # -------------------------------------------------------------- positions
     def _span(self, start: int, end: int) -> Span:
@@ -124,7 +120,6 @@ class _Parser:
                     line_no, f"invalid escape token '{value}' does not match ` or \\"))
                 return
             self.escape = value
-            self._continuation = self._continuation_regex()
 
     # -------------------------------------------------------------- main loop
     def run(self) -> Dockerfile:
@@ -203,9 +198,12 @@ class _Parser:
                 ins.sub.span = ins.span
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
-        m = self._continuation.search(line)
-        if m:
-            return line[:m.start()], False
+        """BuildKit's trimContinuationCharacter: the escape token at the end (spaces and tabs after
+        it allowed) continues the line, unless it is itself escaped (`\\\\`)."""
+        end = len(line.rstrip(" \t"))
+        esc = self.escape
+        if end and line[end - 1] == esc and (end == 1 or line[end - 2] != esc):
+            return line[:end - 1], False
         return line, True
 
     # -------------------------------------------------------------- instructions
@@ -271,6 +269,8 @@ class _Parser:
         elif kw == "HEALTHCHECK":
             self._healthcheck(ins, rest)
         elif kw == "ONBUILD":
+            if nested:  # no deeper recursion: BuildKit rejects the chain anyway
+                raise ValueError("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
             if rest:
                 sub = self._node(ins.logical, ins.args_start, len(ins.logical), ins.span, ins._map, nested=True)
                 sub.trigger = True
@@ -278,6 +278,8 @@ class _Parser:
                 ins.values = list(sub.values)
                 if sub.error:
                     raise ValueError(sub.error)
+                if sub.keyword in ("FROM", "MAINTAINER"):
+                    raise ValueError(f"{sub.keyword} isn't allowed as an ONBUILD trigger")
         else:  # MAINTAINER, STOPSIGNAL, USER, WORKDIR
             ins.values = [rest] if rest else []
 
@@ -344,11 +346,7 @@ class _Parser:
             target.heredocs.append(Heredoc(name, "".join(content), chomp, expand_body, fd,
                                            body_span, terminator_line))
             if terminator_line is None:
-                message = "unterminated heredoc"
-                ins.error = ins.error or message
-                self.issues.append(ParseIssue(self._position(ins.span.start)[0],
-                                              f"unterminated heredoc <<{name}",
-                                              end_line=len(lines)))
+                ins.error = ins.error or f"unterminated heredoc <<{name}"
                 break
         return i, end_offset
 
@@ -382,6 +380,10 @@ class _Parser:
             if ins.sub is not None:
                 ins.sub.stage_index = ins.stage_index
             stages[-1].instructions.append(ins)
+        if not self.instructions:
+            self.issues.append(ParseIssue(1, "file with no instructions"))
+        elif not stages:
+            self.issues.append(ParseIssue(self.instructions[-1].line, "no FROM instruction: nothing to build"))
         self.issues.sort(key=lambda issue: issue.line)
         return Dockerfile(
             path=self.path, text=self.text, instructions=self.instructions, comments=self.comments,
@@ -395,16 +397,20 @@ def _heredoc_specs(logical: str) -> list[tuple[str, bool, bool, int]]:
     out: list[tuple[str, bool, bool, int]] = []
     if "<<" not in logical:
         return out
-    for word in shell_words(logical, raw_quotes=True, raw_escapes=True):
+    # BuildKit ignores the lexer's error here and then finds no word at all: no heredocs.
+    for word in shell_words_strict(logical, raw_quotes=True, raw_escapes=True, skip_unset=True) or ():
         m = _HEREDOC_WORD.match(word.value)
         if not m or not m.group(3):
             continue
-        rest = m.group(3)
+        # Go's text/scanner (under BuildKit's lexer) skips a byte-order mark that starts its input.
+        rest = m.group(3).removeprefix("\ufeff")
         plain = shell_words(rest, skip_unset=True)
         if len(plain) != 1:
             continue
         raw = shell_words(rest, raw_quotes=True, skip_unset=True)
         name = plain[0].value
+        if not name:
+            continue  # `<<""` or `<<''`: BuildKit's lexer yields no word, so no heredoc
         quotes_plain = name.count("'") + name.count('"')
         quotes_raw = raw[0].value.count("'") + raw[0].value.count('"') if raw else 0
         out.append((name, m.group(2) == "-", quotes_plain == quotes_raw, int(m.group(1) or 0)))
@@ -412,6 +418,8 @@ def _heredoc_specs(logical: str) -> list[tuple[str, bool, bool, int]]:
 
 
 def _dominant_newline(text: str) -> str:
+    if "\r" not in text:
+        return "\n"
     crlf = text.count("\r\n")
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 

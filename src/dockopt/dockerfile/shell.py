@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n", "(", ")")
 _REDIRECT_START = "<>"
 _SIMPLE_WORD = re.compile(r"[A-Za-z0-9_./:=,+@%^~\-]+(?=[ \t\r\n;|&()<>]|$)")
+_FAST = re.compile(r"([ \t\r]+)|(&&|\|\||;;|\|&|[;|\n()]|&(?!>))|"
+                   r"([A-Za-z_./:=,+@%^~\-][A-Za-z0-9_./:=,+@%^~\-]*(?=[ \t\r\n;|&()<>]|$))")
 _OP_CHARS = frozenset("&|;\n()")
 _TWO_CHAR_OPS = frozenset({"&&", "||", ";;", "|&"})
 # Words that introduce the real command (`sudo apt-get …`); their own options are skipped.
@@ -21,8 +24,7 @@ _KEYWORDS_BEFORE = frozenset({"if", "then", "else", "elif", "do", "while", "unti
 _KEYWORDS_SKIP = frozenset({"fi", "done", "esac", "}"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     """`word`, `op` (an operator) or `redirect` (with its target, e.g. `>/dev/null`, `<<EOF`)."""
     value: str
@@ -184,7 +186,20 @@ def parse_shell(text: str) -> Script:
 def tokenize(text: str) -> list[Token]:
     out: list[Token] = []
     i, n = 0, len(text)
+    fast = _FAST.match
     while i < n:
+        m = fast(text, i)
+        if m is not None:  # the common tokens in one regex step
+            group = m.lastindex
+            end = m.end()
+            if group == 2:
+                value = m.group(2)
+                out.append(Token("op", value, value, i, end))
+            elif group == 3:
+                value = m.group(3)
+                out.append(Token("word", value, value, i, end))
+            i = end
+            continue
         ch = text[i]
         if ch in " \t\r":
             i += 1

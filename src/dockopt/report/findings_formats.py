@@ -63,9 +63,26 @@ def render_table(findings: list[Finding], files: list[str], color: bool = False)
 # ---------------------------------------------------------------------------- JSON
 
 def finding_json(f: Finding) -> dict:
-    out = f.to_dict()
-    out["file"] = f.location.file
-    out["line"] = f.location.line
+    """`Finding.to_dict()` plus top-level `file`, `line` and `fixable` (built directly: this runs
+    for every finding of a large report)."""
+    loc = f.location
+    if loc.layer_index is None and loc.layer_digest is None and loc.path is None:
+        location = {k: v for k, v in (("file", loc.file), ("line", loc.line), ("column", loc.column),
+                                      ("end_line", loc.end_line)) if v is not None}
+        out: dict = {"rule_id": f.rule_id, "severity": str(f.severity), "category": str(f.category),
+                     "message": f.message, "location": location}
+        if f.title:
+            out["title"] = f.title
+        if f.estimated_bytes is not None:
+            out["estimated_bytes"] = f.estimated_bytes
+        if f.fix is not None:
+            out["fix"] = {"description": f.fix.description}
+        if f.details:
+            out["details"] = f.details
+    else:
+        out = f.to_dict()
+    out["file"] = loc.file
+    out["line"] = loc.line
     out["fixable"] = f.fix is not None
     return out
 
@@ -126,13 +143,14 @@ def render_sarif(findings: list[Finding], rules: Iterable[RuleInfo]) -> str:
             region["startColumn"] = f.location.column
         if f.location.end_line and f.location.end_line >= region["startLine"]:
             region["endLine"] = f.location.end_line
+        uri = _file_uri(f.location.file or "Dockerfile")
         result = {
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],
             "level": _level(f.severity),
             "message": {"text": f.message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": _file_uri(f.location.file or "Dockerfile")},
+                "artifactLocation": {"uri": uri},
                 "region": region,
             }}],
             "properties": {"severity": str(f.severity), "category": str(f.category)},
@@ -140,6 +158,18 @@ def render_sarif(findings: list[Finding], rules: Iterable[RuleInfo]) -> str:
         fp = f.details.get("fingerprint")
         if fp:
             result["partialFingerprints"] = {"dockoptFingerprint/v1": fp}
+        if f.fix is not None and f.fix.edits:
+            # The proposed edit, as character offsets into the file (what `--fix` would apply).
+            result["fixes"] = [{
+                "description": {"text": f.fix.description},
+                "artifactChanges": [{
+                    "artifactLocation": {"uri": uri},
+                    "replacements": [{
+                        "deletedRegion": {"charOffset": e.start, "charLength": e.end - e.start},
+                        "insertedContent": {"text": e.replacement},
+                    } for e in f.fix.edits],
+                }],
+            }]
         results.append(result)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -55,11 +55,13 @@ def write_text(text: str, path: str | Path | None, newline: str | None = None) -
             handle.write(text)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
         raise
 
 

@@ -111,8 +111,28 @@ class RunInfo:
             self._commands = [c for s in self.scripts for c in s.commands]
         return self._commands
 
+    _index: dict[str, list[Command]] | None = field(default=None, repr=False)
+
+    @property
+    def index(self) -> dict[str, list[Command]]:
+        """Program name -> its commands in script order."""
+        if self._index is None:
+            index: dict[str, list[Command]] = {}
+            for c in self.commands:
+                index.setdefault(c.name, []).append(c)
+            self._index = index
+        return self._index
+
     def find(self, *names: str) -> list[Command]:
-        return [c for c in self.commands if c.name in names]
+        """Commands running one of `names`, in script order."""
+        index = self.index
+        hits = [index[n] for n in names if n in index]
+        if not hits:
+            return []
+        if len(hits) == 1:
+            return hits[0]
+        wanted = {id(c) for group in hits for c in group}
+        return [c for c in self.commands if id(c) in wanted]
 
     def cache_mounted(self, path: str) -> bool:
         """True when a cache (or tmpfs) mount covers `path` (the target is `path` or a parent)."""
@@ -165,6 +185,15 @@ def analyse_run(ins: Instruction) -> RunInfo:
         if ins.heredocs and (not names or names[0] in _SHELLS):
             for doc in ins.heredocs:
                 scripts.append(parse_shell(doc.text))
+    # `sh -c "apt-get update && …"` inside a script: its commands count too (one level deep).
+    for script in list(scripts):
+        for cmd in script.commands:
+            if cmd.name in _SHELLS:
+                args = cmd.args
+                for k, arg in enumerate(args[:-1]):
+                    if arg.startswith("-") and not arg.startswith("--") and "c" in arg:
+                        scripts.append(parse_shell(args[k + 1]))
+                        break
     return RunInfo(ins, scripts, logical, parse_mounts(ins))
 
 
@@ -192,6 +221,7 @@ class LintContext:
         self._env: dict[tuple[int, int], dict[str, str]] = {}
         self._globals: dict[str, str] | None = None
         self._stage_runs: dict[int, list[RunInfo]] = {}
+        self._memo: dict[str, object] = {}
 
     @property
     def stages(self) -> list[Stage]:
@@ -210,6 +240,12 @@ class LintContext:
         if key not in self._runs:
             self._runs[key] = analyse_run(ins)
         return self._runs[key]
+
+    def memo(self, key: str, compute: Callable[[], object]) -> object:
+        """A per-file cache for results several rules share."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def all_runs(self) -> Iterator[RunInfo]:
         for stage in self.stages:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 
-from dockopt.dockerfile.lexer import expand, shell_words
+from dockopt.dockerfile.lexer import expand
 from dockopt.dockerfile.rules.base import Hit, LintContext, rule
+from dockopt.dockerfile.shell import parse_shell
 from dockopt.findings import Category, Fix, Severity, TextEdit
 
 CORRECT = Category.CORRECTNESS
@@ -35,7 +37,25 @@ def empty_continuation(ctx: LintContext):
             yield Hit(None, issue.message, line=issue.line)
 
 
-_SHELL_META = re.compile(r"[$`|&;<>*?(){}\[\]~\\]|\s#")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NEEDS_SHELL = re.compile(r"[$`*?\[\]{}~\\]")
+
+
+def _plain_words(text: str) -> list[str] | None:
+    """The words of a command line that needs no shell (one command, no operators, redirections,
+    expansions or globs), or None."""
+    script = parse_shell(text)
+    if len(script.commands) != 1 or any(t.kind != "word" for t in script.tokens):
+        return None
+    cmd = script.commands[0]
+    if any("$" in t.raw or "`" in t.raw or _NEEDS_SHELL.search(_QUOTED.sub("", t.raw)) for t in cmd.words):
+        return None
+    if "=" in cmd.words[0].value.split("/")[0]:
+        return None  # `VAR=x app`: an assignment needs the shell
+    words = [t.value for t in cmd.words]
+    if words[:1] == ["exec"]:
+        words = words[1:]  # `CMD exec app`: the exec form already replaces the shell
+    return words or None
 
 
 @rule("DO401", "Shell-form CMD or ENTRYPOINT", CORRECT, Severity.MEDIUM, fixable=True,
@@ -49,13 +69,11 @@ def shell_form_cmd(ctx: LintContext):
         if eff.keyword not in ("CMD", "ENTRYPOINT") or eff.json or not eff.args_text or eff.error:
             continue
         fix = None
-        text = eff.args_text
-        if not _SHELL_META.search(text) and ins.sub is None:
-            words = [w.value for w in shell_words(text)]
-            if words:
-                start = ins.to_source(eff.args_start)
-                end = ins.to_source_end(eff.args_start + len(text))
-                fix = Fix("use the exec form", (TextEdit(start, end, json.dumps(words)),))
+        words = _plain_words(eff.args_text) if ins.sub is None else None
+        if words:
+            start = ins.to_source(eff.args_start)
+            end = ins.to_source_end(eff.args_start + len(eff.args_text))
+            fix = Fix("use the exec form", (TextEdit(start, end, json.dumps(words, ensure_ascii=False)),))
         yield Hit(ins, f"{eff.keyword} in shell form: signals will not reach the process", fix=fix)
 
 
@@ -99,7 +117,9 @@ def pipefail(ctx: LintContext):
         safe = False
         for ins in stage.instructions:
             if ins.keyword == "SHELL" and ins.json:
-                safe = _pipefail_shell(ins.values)
+                # pipefail set, or a non-POSIX shell (PowerShell, cmd) where the advice does not apply
+                safe = _pipefail_shell(ins.values) or (bool(ins.values) and ins.values[0].lower().rsplit(
+                    "\\", 1)[-1].rsplit("/", 1)[-1].removesuffix(".exe") in ("powershell", "pwsh", "cmd"))
                 continue
             if ins.keyword != "RUN" or ins.json or safe or ins.error:
                 continue
@@ -129,9 +149,10 @@ def duplicate_stage(ctx: LintContext):
             seen[stage.name] = stage.from_instruction.line
 
 
-@rule("DO406", "COPY --from an unknown stage", CORRECT, Severity.HIGH,
-      why="""`--from` names an earlier stage, a stage index, or an image. A name that is neither an
-earlier stage nor looks like an image is usually a typo, and BuildKit then tries to pull it.""",
+@rule("DO406", "COPY --from an unknown stage", CORRECT, Severity.MEDIUM,
+      why="""`--from` names an earlier stage, a stage index, an image or a named build context. A name
+close to a stage's name (`biuld` for `build`), a stage defined later, or an index that is not an
+earlier stage is a mistake: BuildKit then tries to pull an image of that name.""",
       how="Refer to a stage defined above, by its `AS` name.",
       bad="FROM golang:1.22 AS build\nFROM debian:bookworm-slim\nCOPY --from=biuld /out/app /app",
       good="FROM golang:1.22 AS build\nFROM debian:bookworm-slim\nCOPY --from=build /out/app /app")
@@ -154,8 +175,14 @@ def copy_from_unknown(ctx: LintContext):
                 continue
             if name in later:
                 yield Hit(ins, f"--from={ref} refers to a stage defined later")
-            elif not any(c in ref for c in ":/@."):
-                yield Hit(ins, f"--from={ref} is not a stage defined above")
+                continue
+            if any(c in ref for c in ":/@."):
+                continue  # an image reference
+            # A bare name is an image (`--from=composer`) or a named build context, unless it looks
+            # like a misspelt stage name.
+            close = difflib.get_close_matches(name, sorted(earlier | later), n=1, cutoff=0.7)
+            if close:
+                yield Hit(ins, f"--from={ref} is not a stage; did you mean {close[0]!r}?")
 
 
 @rule("DO407", "MAINTAINER is deprecated", CORRECT, Severity.LOW, fixable=True,
@@ -166,7 +193,7 @@ def maintainer(ctx: LintContext):
     for ins in ctx.df.instructions:
         if ins.keyword == "MAINTAINER" and ins.sub is None:
             value = ins.args_text
-            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
             keyword = "label" if ins.raw_keyword.islower() else "LABEL"
             start = ins.span.start
             end = ins.to_source_end(len(ins.logical.rstrip()))

@@ -32,16 +32,24 @@ def insert_after_word(info: RunInfo, cmd: Command, word_value: str, text: str, d
 def append_command(ctx: LintContext, info: RunInfo, command: str, description: str) -> Fix | None:
     """Append `&& command` at the end of a shell-form RUN, in the instruction's own style."""
     ins = info.instruction
-    if info.logical_script is None or ins.heredocs or ins.trigger:
+    script = info.logical_script
+    if script is None or ins.heredocs or ins.trigger or not script.tokens:
         return None
+    last = script.tokens[-1]
+    joiner = "&&"
+    if last.kind == "op":
+        if last.value not in (";", "&", "\n"):
+            return None  # ends with `&&`, `|`, `(`…: not a complete command line to extend
+        joiner = ""  # `…; ` already separates: just add the command
     end = info.source_end(len(ins.args_text))
+    lead = f"{joiner} " if joiner else ""
     if len(ins.physical_lines) == 1:
-        return Fix(description, (TextEdit(end, end, f" && {command}"),))
+        return Fix(description, (TextEdit(end, end, f" {lead}{command}"),))
     indent = ctx.line_indent(ins)
     nl, esc = ctx.df.newline, ctx.df.escape
     leading = any(ctx.df.line_text(n).lstrip().startswith("&&") for n in ins.physical_lines[1:])
-    if leading:
-        return Fix(description, (TextEdit(end, end, f" {esc}{nl}{indent}&& {command}"),))
+    if leading or not joiner:
+        return Fix(description, (TextEdit(end, end, f" {esc}{nl}{indent}{lead}{command}"),))
     return Fix(description, (TextEdit(end, end, f" && {esc}{nl}{indent}{command}"),))
 
 

@@ -5,8 +5,10 @@ Rules about package caches read this table, so supporting another manager is one
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from dataclasses import dataclass
+from typing import Callable
 
 from dockopt.dockerfile.rules.base import RunInfo
 from dockopt.dockerfile.shell import Command
@@ -32,24 +34,36 @@ class PackageManager:
     """…or by appending this command to the RUN."""
     bare_install: bool = False
     """The program alone installs (`yarn`)."""
+    mount_dirs: tuple[str, ...] = ()
+    """Cache mounts the BuildKit flavour of the fix adds (default: `cache_dirs`)."""
+
+    @functools.cached_property
+    def programs_set(self) -> frozenset[str]:
+        return frozenset(self.programs)
+
+    @property
+    def fix_mounts(self) -> tuple[str, ...]:
+        return self.mount_dirs or self.cache_dirs
 
     def install_commands(self, info: RunInfo) -> list[Command]:
+        if self.programs_set.isdisjoint(info.index):
+            return []
         out = []
-        for cmd in info.commands:
-            if cmd.name not in self.programs:
-                continue
+        for cmd in info.find(*self.programs):
             sub = cmd.subcommand()
             if sub in self.installs or (self.bare_install and sub is None):
                 out.append(cmd)
         return out
 
-    def cleaned(self, info: RunInfo, env: dict[str, str], cmd: Command) -> bool:
-        """The install `cmd` leaves no cache behind in this RUN's layer."""
+    def cleaned(self, info: RunInfo, env: Callable[[], dict[str, str]], cmd: Command) -> bool:
+        """The install `cmd` leaves no cache behind in this RUN's layer (`env` gives the ENV/ARG
+        values in effect, computed only when this manager reads an environment variable)."""
         if any(info.cache_mounted(d) for d in self.cache_dirs):
             return True
         if self.no_cache_options and cmd.has_option(*self.no_cache_options):
             return True
-        if any(env.get(v, "").lower() not in ("", "0", "false", "off", "no") for v in self.no_cache_env):
+        if self.no_cache_env and any(env().get(v, "").lower() not in ("", "0", "false", "off", "no")
+                                     for v in self.no_cache_env):
             return True
         commands = info.commands
         after = commands[next(i for i, c in enumerate(commands) if c is cmd) + 1:]
@@ -70,8 +84,9 @@ def _covers(arg: str, cache_dir: str) -> bool:
 
 MANAGERS: tuple[PackageManager, ...] = (
     PackageManager("apt", ("apt-get", "apt"), ("install",), ("/var/lib/apt/lists",),
-                   fix_command="apt-get clean && rm -rf /var/lib/apt/lists/*"),
-    PackageManager("apk", ("apk",), ("add",), ("/var/cache/apk", "/etc/apk/cache"),
+                   fix_command="apt-get clean && rm -rf /var/lib/apt/lists/*",
+                   mount_dirs=("/var/cache/apt", "/var/lib/apt/lists")),
+    PackageManager("apk", ("apk",), ("add",), ("/var/cache/apk", "/etc/apk/cache"), mount_dirs=("/var/cache/apk",),
                    no_cache_options=("--no-cache",), fix_option="--no-cache"),
     PackageManager("dnf", ("dnf", "yum", "microdnf", "tdnf"), ("install", "groupinstall", "reinstall"),
                    ("/var/cache/dnf", "/var/cache/yum"),
@@ -80,7 +95,7 @@ MANAGERS: tuple[PackageManager, ...] = (
     PackageManager("zypper", ("zypper",), ("install", "in"), ("/var/cache/zypp",),
                    cleanup_commands=(("zypper", "clean"), ("zypper", "cc")), fix_command="zypper clean -a"),
     PackageManager("pip", ("pip", "pip3", "pip2") + tuple(f"pip3.{n}" for n in range(6, 15)), ("install",),
-                   ("/root/.cache/pip",), no_cache_options=("--no-cache-dir",),
+                   ("/root/.cache/pip",), mount_dirs=("/root/.cache/pip",), no_cache_options=("--no-cache-dir",),
                    cleanup_commands=(("pip", "cache"), ("pip3", "cache")),
                    no_cache_env=("PIP_NO_CACHE_DIR",), fix_option="--no-cache-dir"),
     PackageManager("npm", ("npm",), ("install", "i", "ci", "add"), ("/root/.npm",),

@@ -8,7 +8,7 @@ from dockopt.dockerfile.lexer import expand
 from dockopt.dockerfile.model import Stage
 from dockopt.dockerfile.rules.base import Hit, LintContext, rule
 from dockopt.dockerfile.rules.packages import installed_packages, removed_packages, virtual_name
-from dockopt.dockerfile.rules.size import TOOLCHAIN, split_image
+from dockopt.dockerfile.rules.size_images import TOOLCHAIN, split_image
 from dockopt.findings import Category, Severity
 
 SEC = Category.SECURITY
@@ -43,9 +43,11 @@ def runs_as_root(ctx: LintContext):
         yield Hit(last, f"the final stage switches to USER {user}: the container runs as root")
 
 
-_SECRET_NAME = re.compile(r"(passw(or)?d|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
-                          r"credential|auth[_-]?key|client[_-]?secret)", re.I)
-_NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_URL|_URI|_HOST|_PORT|_USER|_NAME|_ENDPOINT|_LENGTH|_ENABLED)$", re.I)
+# Whole name components only: TOKEN or NPM_TOKEN, not TOKENIZERS_PARALLELISM.
+_SECRET_NAME = re.compile(r"(?:^|[_.-])(passw(?:or)?d|passphrase|secret|token|credentials?|api[_-]?key|apikey|"
+                          r"access[_-]?key|private[_-]?key|auth[_-]?key|client[_-]?secret)(?:$|[_.-])", re.I)
+_NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_URL|_URI|_HOST|_PORT|_USER|_USERNAME|_NAME|_ENDPOINT|_LENGTH|"
+                              r"_ENABLED|_ID|_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_TYPE|_HEADER|_ALGORITHM|_VERSION)$", re.I)
 _SECRET_VALUE = re.compile(
     r"(AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20}|xox[abprs]-[A-Za-z0-9-]{10,}|"
     r"sk_live_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|npm_[A-Za-z0-9]{36})")
@@ -193,8 +195,12 @@ def tools_in_final(ctx: LintContext):
                 risky.append(pkg)
         if risky:
             reported.update(risky)
-            yield Hit(info.instruction, f"{', '.join(sorted(risky))} stay(s) in the final image",
+            verb = "stays" if len(risky) == 1 else "stay"
+            yield Hit(info.instruction, f"{', '.join(sorted(risky))} {verb} in the final image",
                       details={"packages": sorted(risky)})
+
+
+_UPGRADERS = ("apt-get", "apt", "apk", "dnf", "yum", "microdnf")
 
 
 @rule("DO208", "Distribution upgrade inside the build", SEC, Severity.LOW,
@@ -204,7 +210,7 @@ was built, hides which packages changed, and duplicates files from the base laye
       bad="RUN apt-get update && apt-get upgrade -y", good="FROM debian:bookworm-20240513-slim")
 def upgrade(ctx: LintContext):
     for info in ctx.all_runs():
-        for cmd in info.commands:
+        for cmd in info.find(*_UPGRADERS):
             sub = cmd.subcommand()
             if (cmd.name in ("apt-get", "apt") and sub in ("upgrade", "dist-upgrade", "full-upgrade")) or \
                     (cmd.name == "apk" and sub == "upgrade") or \
@@ -260,16 +266,25 @@ def insecure_tls(ctx: LintContext):
         eff = ins.effective
         if eff.keyword == "ENV" and not eff.error:
             for k in range(0, len(eff.values) - 1, 2):
-                name, value = eff.values[k], expand(eff.values[k + 1], {})
-                if name in _INSECURE_ENV and (_INSECURE_ENV[name] is None or value == _INSECURE_ENV[name]) and value:
+                name = eff.values[k]
+                if name not in _INSECURE_ENV:
+                    continue
+                value = expand(eff.values[k + 1], {})
+                if (_INSECURE_ENV[name] is None or value == _INSECURE_ENV[name]) and value:
                     yield Hit(ins, f"ENV {name}={value} disables TLS verification")
         if eff.keyword != "RUN" or eff.error:
             continue
-        for cmd in ctx.run(eff).commands:
+        info = ctx.run(eff)
+        if _TLS_PROGRAMS.isdisjoint(info.index) and not any(n.startswith("pip") for n in info.index):
+            continue
+        for cmd in info.commands:
             reason = _insecure_command(cmd)
             if reason:
                 yield Hit(ins, f"`{cmd.name} {reason}` disables TLS certificate verification")
                 break
+
+
+_TLS_PROGRAMS = frozenset({"wget", "curl", "npm", "yarn", "git", "apt-get", "apt", "apk", "dnf", "yum"})
 
 
 def _insecure_command(cmd) -> str | None:

@@ -69,8 +69,13 @@ _LANG_INSTALLS: tuple[tuple[tuple[str, ...], tuple[str, ...] | None, tuple[str, 
 )
 
 
+_LANG_PROGRAMS = frozenset(p for programs, _, _ in _LANG_INSTALLS for p in programs)
+
+
 def _dependency_install(info: RunInfo) -> tuple[Command, tuple[str, ...]] | None:
-    for cmd in info.commands:
+    if _LANG_PROGRAMS.isdisjoint(info.index):
+        return None
+    for cmd in info.find(*_LANG_PROGRAMS):
         for programs, subs, manifests in _LANG_INSTALLS:
             if cmd.name not in programs:
                 continue
@@ -169,3 +174,46 @@ def volatile_arg(ctx: LintContext):
             if run is not None and not any(v in run.logical for v in volatile):
                 yield Hit(ins, f"ARG {volatile[0]} changes often and invalidates the cache of the RUN at line "
                           f"{run.line} and every RUN after it")
+
+
+# Commands that prepare the image and never read the build context.
+_SETUP_COMMANDS = frozenset({"useradd", "groupadd", "adduser", "addgroup", "usermod", "mkdir", "ln", "echo",
+                             "locale-gen", "update-ca-certificates", "ldconfig", "true", "set"})
+
+
+def _is_setup_run(info: RunInfo) -> bool:
+    """Every command is setup: users, directories, or installing *named* packages/tools."""
+    cmds = [c for c in info.commands if c.name]
+    if not cmds or any(c.redirects for c in cmds):
+        return False
+    for c in cmds:
+        if c.name in _SETUP_COMMANDS:
+            continue
+        if c.name in ("pip", "pip3") and c.subcommand() == "install" and not (
+                c.has_option("-r", "--requirement", "-e", "--editable", "-c") or
+                any(a.startswith((".", "/")) for a in c.args)):
+            continue
+        if c.name == "npm" and c.subcommand() in ("install", "i") and c.has_option("-g", "--global"):
+            continue
+        return False
+    return True
+
+
+@rule("DO305", "Setup steps after the whole context is copied", SPEED, Severity.LOW,
+      why="""Creating users and directories or installing named tools does not need the sources. After
+`COPY . .` those steps are re-run whenever any file of the context changes.""",
+      how="Move them above the COPY of the sources, so they stay cached while the code changes.",
+      bad="COPY . /app\nRUN useradd --system app && mkdir -p /data",
+      good="RUN useradd --system app && mkdir -p /data\nCOPY . /app")
+def setup_after_context(ctx: LintContext):
+    for stage in ctx.stages:
+        copy = None
+        for ins in stage.instructions:
+            if copy is None and is_whole_context(ins):
+                copy = ins
+            elif copy is not None and ins.keyword == "RUN" and not ins.error and not ins.flags:
+                info = ctx.run(ins)
+                if _is_setup_run(info) and _os_install(info) is None:
+                    yield Hit(ins, f"this RUN does not use the sources copied at line {copy.line}; "
+                              "move it above that COPY to keep it cached")
+                    break
