@@ -64,9 +64,11 @@ class MergedFilesystem:
 
     def _link(self, path: str) -> None:
         while path != "/":
-            parent = posixpath.dirname(path)
-            kids = self.children.setdefault(parent, set())
-            if path in kids:
+            parent = path.rpartition("/")[0] or "/"
+            kids = self.children.get(parent)
+            if kids is None:
+                kids = self.children[parent] = set()
+            elif path in kids:
                 return
             kids.add(path)
             path = parent

@@ -259,6 +259,49 @@ class ForwardReader:
             extra += len(data)
 
 
+_SPECIAL_NUMBER = (0o200, 0o377)  # base-256 numeric fields
+
+
+class FastTarInfo(tarfile.TarInfo):
+    """tarfile's header parser, with a fast path for the plain ustar/GNU headers that make up
+    nearly every layer. Anything unusual (base-256 numbers, signed checksums, old GNU sparse
+    headers, bad fields) goes to tarfile's own parser, which also produces its errors."""
+
+    @classmethod
+    def frombuf(cls, buf, encoding, errors):  # type: ignore[override]
+        if (len(buf) != tarfile.BLOCKSIZE or buf[156:157] == tarfile.GNUTYPE_SPARSE
+                or any(buf[i] in _SPECIAL_NUMBER for i in (100, 108, 116, 124, 136, 148))):
+            return super().frombuf(buf, encoding, errors)
+        try:
+            chksum = int(buf[148:156].split(b"\0", 1)[0].strip() or b"0", 8)
+            if chksum != 256 + sum(buf[:148]) + sum(buf[156:]):
+                return super().frombuf(buf, encoding, errors)
+            obj = cls()
+            obj.name = buf[0:100].split(b"\0", 1)[0].decode(encoding, errors)
+            obj.mode = int(buf[100:108].split(b"\0", 1)[0].strip() or b"0", 8)
+            obj.uid = int(buf[108:116].split(b"\0", 1)[0].strip() or b"0", 8)
+            obj.gid = int(buf[116:124].split(b"\0", 1)[0].strip() or b"0", 8)
+            obj.size = int(buf[124:136].split(b"\0", 1)[0].strip() or b"0", 8)
+            obj.mtime = int(buf[136:148].split(b"\0", 1)[0].strip() or b"0", 8)
+        except ValueError:
+            return super().frombuf(buf, encoding, errors)
+        obj.chksum = chksum
+        obj.type = buf[156:157]
+        obj.linkname = buf[157:257].split(b"\0", 1)[0].decode(encoding, errors)
+        obj.uname = buf[265:297].split(b"\0", 1)[0].decode(encoding, errors)
+        obj.gname = buf[297:329].split(b"\0", 1)[0].decode(encoding, errors)
+        if obj.type in (tarfile.CHRTYPE, tarfile.BLKTYPE):
+            return super().frombuf(buf, encoding, errors)  # device numbers: rare, keep exact
+        prefix = buf[345:500].split(b"\0", 1)[0].decode(encoding, errors)
+        if obj.type == tarfile.AREGTYPE and obj.name.endswith("/"):
+            obj.type = tarfile.DIRTYPE
+        if obj.type == tarfile.DIRTYPE:
+            obj.name = obj.name.rstrip("/")
+        if prefix and obj.type not in tarfile.GNU_TYPES:
+            obj.name = prefix + "/" + obj.name
+        return obj
+
+
 def normalise_member_path(name: str, layer: str) -> str:
     """Tar member name -> absolute image path. Rejects absolute and escaping paths."""
     if "\x00" in name:
@@ -371,7 +414,7 @@ def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
             counted.sha = None  # the blob is the tar: one hash serves as digest and diff-ID
         reader = ForwardReader(stream, layer)
         count = 0
-        tar = tarfile.TarFile(fileobj=reader, mode="r")  # type: ignore[arg-type]
+        tar = tarfile.TarFile(fileobj=reader, mode="r", tarinfo=FastTarInfo)  # type: ignore[arg-type]
         while True:
             member = tar.next()
             if member is None:
@@ -383,9 +426,15 @@ def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
             entry = _entry_from(member, layer)
             wanted = on_entry(entry)
             if wanted and entry.type is EntryType.FILE and on_content is not None:
-                handle = tar.extractfile(member)
-                assert handle is not None
                 want = min(wanted, entry.size)
+                if not member.sparse:
+                    # A plain member's data follows its header: read it straight from the stream
+                    # (tarfile's file object costs more than the read for small files).
+                    reader.seek(member.offset_data)
+                    handle = reader
+                else:
+                    handle = tar.extractfile(member)  # type: ignore[assignment]
+                    assert handle is not None
                 parts, got = [], 0
                 while got < want:
                     part = handle.read(min(CHUNK, want - got))
