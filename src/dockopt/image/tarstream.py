@@ -16,7 +16,6 @@ import posixpath
 import sys
 import tarfile
 import zlib
-from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
 from dockopt.errors import ImageFormatError

@@ -14,7 +14,7 @@ import os
 import posixpath
 import stat
 import tarfile
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Iterator
 
 from dockopt.errors import ImageFormatError
 from dockopt.image.model import Image, Platform
@@ -31,19 +31,21 @@ def _looks_like_layer(head: bytes) -> bool:
     return len(head) >= 512 and not any(head[:512])  # an empty tar: only zero blocks
 
 
+def _regular_members(outer: tarfile.TarFile, reference: str) -> Iterator[tuple[tarfile.TarInfo, str]]:
+    """The archive's regular files with their normalised paths, one at a time (no member list
+    is kept: tarfile would otherwise hold every header of the archive)."""
+    while (member := outer.next()) is not None:
+        outer.members.clear()
+        if member.isreg():
+            yield member, normalise_member_path(member.name, reference)
+
+
 def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: str,
                   platform: Platform | None, tag: str | None = None) -> tuple[Image, list[str]]:
     docs: dict[str, bytes] = {}
     try:
         outer = tarfile.TarFile(fileobj=ForwardReader(stream, reference, hashing=False), mode="r")  # type: ignore[arg-type]
-        while True:
-            member = outer.next()
-            if member is None:
-                break
-            outer.members.clear()
-            if not member.isreg():
-                continue
-            path = normalise_member_path(member.name, reference)
+        for member, path in _regular_members(outer, reference):
             handle = outer.extractfile(member)
             assert handle is not None
             buffered = handle  # tarfile's member reader is buffered already: peek without a copy
@@ -113,14 +115,7 @@ def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: 
     docs: dict[str, bytes] = {}
     try:
         outer = tarfile.TarFile(fileobj=handle, mode="r")
-        while True:
-            member = outer.next()
-            if member is None:
-                break
-            outer.members.clear()
-            if not member.isreg():
-                continue
-            path = normalise_member_path(member.name, reference)
+        for member, path in _regular_members(outer, reference):
             members[path] = (member.offset_data, member.size)
             if path.endswith("/layer.tar") or member.size > MAX_JSON:
                 continue
