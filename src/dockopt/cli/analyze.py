@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from dockopt.cli.common import REFERENCE_HELP, insecure_option, parse_platform, platform_option
+from dockopt.cli.common import (
+    REFERENCE_HELP,
+    insecure_option,
+    parse_platform,
+    platform_option,
+)
 from dockopt.errors import EXIT_FINDINGS, UsageError
 
 
@@ -46,8 +51,8 @@ def analyze(image: str, base_ref: str | None, fail_on: tuple[str, ...], fmt: str
     from dockopt.config import load_config, section
     from dockopt.findings import Severity, exceeds
     from dockopt.image.reference import open_source
-    from dockopt.inspect.checks import parse_checks
     from dockopt.inspect.analyze import analyze_image
+    from dockopt.inspect.checks import parse_checks
     from dockopt.inspect.gates import Gates
     from dockopt.report.analyze import analyze_json, render_analyze
     from dockopt.report.output import dump_json, write_rendered, write_text

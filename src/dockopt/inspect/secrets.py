@@ -17,8 +17,16 @@ from dockopt.findings import Category, Finding, Location
 from dockopt.image.model import EntryType, FileEntry
 from dockopt.image.scan import LayerRef, ScanResult
 from dockopt.inspect.checks import ImageCheck, first_index, layer_digest, layer_label
-from dockopt.inspect.secret_rules import (SecretMatch, is_text, might_hold_token, redact, scan_credential_file,
-                                          scan_key_values, scan_private_keys, scan_tokens)
+from dockopt.inspect.secret_rules import (
+    SecretMatch,
+    is_text,
+    might_hold_token,
+    redact,
+    scan_credential_file,
+    scan_key_values,
+    scan_private_keys,
+    scan_tokens,
+)
 
 MAX_FILE = 1 << 20
 """Largest file whose content is searched (keys, tokens and credential files are small)."""

@@ -16,8 +16,14 @@ from dockopt.findings import Category, Finding, Location, Severity
 from dockopt.image.model import EntryType, FileEntry
 from dockopt.image.scan import LayerRef, ScanResult
 from dockopt.inspect.checks import ImageCheck, first_index, layer_digest, layer_label
-from dockopt.inspect.pkgdb import (APK_INSTALLED, DPKG_STATUS, apk_installed, dpkg_installed, dpkg_list_owner,
-                                   usr_aliases)
+from dockopt.inspect.pkgdb import (
+    APK_INSTALLED,
+    DPKG_STATUS,
+    apk_installed,
+    dpkg_installed,
+    dpkg_list_owner,
+    usr_aliases,
+)
 
 BIN_DIRS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
 

@@ -8,7 +8,13 @@ from typing import Any
 
 from dockopt.errors import ImageFormatError, InputError
 from dockopt.image.model import Image, Platform
-from dockopt.image.oci import MAX_JSON, image_from_manifest, parse_json, select_manifest, verify_digest
+from dockopt.image.oci import (
+    MAX_JSON,
+    image_from_manifest,
+    parse_json,
+    select_manifest,
+    verify_digest,
+)
 from dockopt.image.scan import LayerReader, Source
 
 

@@ -8,7 +8,14 @@ import httpx
 
 from dockopt.errors import ImageFormatError
 from dockopt.image.model import Image, Platform
-from dockopt.image.oci import image_from_manifest, is_index, parse_json, select_manifest, sha256_digest, verify_digest
+from dockopt.image.oci import (
+    image_from_manifest,
+    is_index,
+    parse_json,
+    select_manifest,
+    sha256_digest,
+    verify_digest,
+)
 from dockopt.image.reference import DockerName
 from dockopt.image.registry_client import RegistryClient
 from dockopt.image.scan import LayerReader, Source, StreamFromChunks

@@ -18,9 +18,16 @@ from typing import Any, BinaryIO, Callable, Iterator
 
 from dockopt.errors import ImageFormatError
 from dockopt.image.model import Image, Platform
-from dockopt.image.oci import (MAX_JSON, image_from_manifest, parse_json, select_manifest, verify_digest)
+from dockopt.image.oci import (
+    MAX_JSON,
+    image_from_manifest,
+    parse_json,
+    select_manifest,
+    verify_digest,
+)
 from dockopt.image.scan import LayerReader
-from dockopt.image.tarstream import GZIP_MAGIC, ZSTD_MAGIC, ForwardReader, normalise_member_path
+from dockopt.image.streams import ForwardReader
+from dockopt.image.tarstream import GZIP_MAGIC, ZSTD_MAGIC, normalise_member_path
 
 
 def _looks_like_layer(head: bytes) -> bool:
