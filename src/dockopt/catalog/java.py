@@ -94,6 +94,8 @@ def scan_archive(data: bytes, inner_path: str, depth: int = 0) -> list[dict[str,
                     try:
                         nested = zf.read(info)
                     except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError):
+                        # zipfile raises NotImplementedError for compression methods it lacks and
+                        # RuntimeError for encrypted members: such a nested archive is skipped.
                         continue
                     out.extend(scan_archive(nested, f"{inner_path}:{info.filename}", depth + 1))
         return out

@@ -63,24 +63,9 @@ def render_table(findings: list[Finding], files: list[str], color: bool = False)
 # ---------------------------------------------------------------------------- JSON
 
 def finding_json(f: Finding) -> dict:
-    """`Finding.to_dict()` plus top-level `file`, `line` and `fixable` (built directly: this runs
-    for every finding of a large report)."""
+    """`Finding.to_dict()` plus top-level `file`, `line` and `fixable`."""
     loc = f.location
-    if loc.layer_index is None and loc.layer_digest is None and loc.path is None:
-        location = {k: v for k, v in (("file", loc.file), ("line", loc.line), ("column", loc.column),
-                                      ("end_line", loc.end_line)) if v is not None}
-        out: dict = {"rule_id": f.rule_id, "severity": str(f.severity), "category": str(f.category),
-                     "message": f.message, "location": location}
-        if f.title:
-            out["title"] = f.title
-        if f.estimated_bytes is not None:
-            out["estimated_bytes"] = f.estimated_bytes
-        if f.fix is not None:
-            out["fix"] = {"description": f.fix.description}
-        if f.details:
-            out["details"] = f.details
-    else:
-        out = f.to_dict()
+    out = f.to_dict()  # Location.to_dict keeps only the fields that are set
     out["file"] = loc.file
     out["line"] = loc.line
     out["fixable"] = f.fix is not None
