@@ -10,8 +10,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dockopt.errors import InputError
 
 CANDIDATES = (".dockopt.yaml", ".dockopt.yml")
@@ -53,6 +51,8 @@ def load_config(path: Path | str | None = None) -> dict[str, Any]:
         raise InputError(f"cannot read config file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"config file {path} is not UTF-8 text") from None
+    import yaml  # only when there is a config file: it costs a tenth of the start-up
+
     try:
         if path.name == "pyproject.toml":
             data = tomllib.loads(text).get("tool", {}).get("dockopt", {})

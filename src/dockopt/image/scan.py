@@ -7,6 +7,7 @@ once the manifest is known; `Visitor.finish` then sees the assembled `ScanResult
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Protocol, Sequence
@@ -14,7 +15,9 @@ from typing import BinaryIO, Callable, Protocol, Sequence
 from dockopt.errors import ImageFormatError
 from dockopt.image.filesystem import LayerChanges, MergedFilesystem
 from dockopt.image.model import FileEntry, Image, Layer
-from dockopt.image.tarstream import BlobResult, read_layer_blob
+from dockopt.image.regionhash import PendingDigest, Region, RegionHashes
+from dockopt.image.streams import PositionalReader
+from dockopt.image.tarstream import GZIP_MAGIC, ZSTD_MAGIC, BlobResult, read_layer_blob, read_layer_region
 
 MAX_CONTENT = 64 << 20
 """Most content bytes any visitor may ask for per entry."""
@@ -89,6 +92,36 @@ class ScanResult:
     image: Image
     layers: list[LayerScan]
     fs: MergedFilesystem
+    reader: "LayerReader | None" = None
+
+    def verify(self) -> None:
+        """Check every layer's blob digest and diff-ID (waiting for them if need be)."""
+        try:
+            for scan in self.layers:
+                layer = scan.layer
+                label = f"{layer.index} ({short(layer.diff_id)})"
+                if layer.digest and scan.blob.blob_digest != layer.digest:
+                    raise ImageFormatError(f"blob digest mismatch (expected {layer.digest})", label)
+                if scan.blob.diff_id != layer.diff_id:
+                    raise ImageFormatError(f"content does not match its diff-ID (got {scan.blob.diff_id})", label)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Release the digest helpers (verify does this too)."""
+        if self.reader is not None:
+            self.reader.close()
+
+
+@dataclass
+class FileBlob:
+    """A layer blob at [offset, offset + size) of an open regular file."""
+
+    key: str
+    fd: int
+    offset: int
+    size: int
+    label: str
 
 
 class LayerReader:
@@ -101,6 +134,12 @@ class LayerReader:
         self.metadata_only = metadata_only
         self.scans: dict[str, BlobScan] = {}
         self.errors: dict[str, ImageFormatError] = {}
+        self._hashes: list[RegionHashes] = []
+
+    def close(self) -> None:
+        """Stop or reap the helpers that compute digests."""
+        for hashes in self._hashes:
+            hashes.close()
 
     def scan(self, key: str, stream: BinaryIO, label: str, expected_digest: str | None = None,
              size: int | None = None, tolerate: bool = False) -> None:
@@ -112,6 +151,40 @@ class LayerReader:
             while stream.read(1 << 20):
                 pass
             return
+        self._run(key, size, tolerate,
+                  lambda on_entry, on_content: read_layer_blob(stream, label, on_entry, on_content,
+                                                               self.progress.advance))
+
+    def scan_files(self, blobs: "list[FileBlob]") -> None:
+        """Read layer blobs stored in open regular files, in the order given. An uncompressed
+        one is parsed by seeking from header to header, while the digests of all of them are
+        computed apart at once (`regionhash`); a compressed one streams through its decompressor."""
+        if self.metadata_only:
+            return
+        blobs = [blob for blob in blobs if blob.key not in self.scans]
+        plain = [blob for blob in blobs
+                 if not os.pread(blob.fd, 4, blob.offset).startswith((GZIP_MAGIC, ZSTD_MAGIC))]
+        hashes = RegionHashes([Region(blob.fd, blob.offset, blob.size) for blob in plain])
+        self._hashes.append(hashes)
+        digests = {id(blob): PendingDigest(hashes, i) for i, blob in enumerate(plain)}
+        try:
+            for blob in blobs:
+                if id(blob) in digests:
+                    def read(on_entry, on_content, blob=blob):  # type: ignore[no-untyped-def]
+                        return read_layer_region(blob.fd, blob.offset, blob.size, digests[id(blob)],
+                                                 blob.label, on_entry, on_content, self.progress.advance)
+
+                    self._run(blob.key, blob.size, False, read)
+                else:
+                    expected = blob.key if blob.key.startswith("sha256:") else None
+                    stream = PositionalReader(blob.fd, blob.offset, blob.size, blob.label)
+                    self.scan(blob.key, stream, blob.label, expected, blob.size)  # type: ignore[arg-type]
+        except BaseException:
+            hashes.close()
+            raise
+
+    def _run(self, key: str, size: int | None, tolerate: bool,
+             read: Callable[[Callable[[FileEntry], int], Callable[[FileEntry, bytes], None]], BlobResult]) -> None:
         ref = LayerRef(key)
         entries: list[FileEntry] = []
         visitors = self.visitors
@@ -138,7 +211,7 @@ class LayerReader:
         try:
             # The digests are checked when the image is assembled (scan_image): by then they
             # have been computed in the background, and only blobs that are layers matter.
-            result = read_layer_blob(stream, label, on_entry, on_content, self.progress.advance)
+            result = read(on_entry, on_content)
         except ImageFormatError as exc:
             if not tolerate:
                 raise
@@ -170,56 +243,72 @@ def short(digest: str | None) -> str:
     return (digest or "?").replace("sha256:", "")[:12]
 
 
-def scan_image(source: Source, visitors: Sequence[Visitor] = (), progress: Progress | None = None) -> ScanResult:
+def scan_image(source: Source, visitors: Sequence[Visitor] = (), progress: Progress | None = None,
+               verify: bool = True) -> ScanResult:
+    """Read every layer once through the visitors. The digests are computed beside the reading;
+    with `verify=False` the caller may analyse the result while they finish, and must call
+    `ScanResult.verify()` before it shows anything."""
     reader = LayerReader(visitors, progress)
-    image, keys = source.read(reader)
-    fs = MergedFilesystem()
-    layers: list[LayerScan] = []
-    for layer, key in zip(image.layers, keys):
-        label = f"{layer.index} ({short(layer.diff_id)})"
-        scan = reader.scans.get(key)
-        if scan is None:
-            if key in reader.errors:
-                raise ImageFormatError(str(reader.errors[key]).split(": ", 1)[-1], label)
-            raise ImageFormatError("layer blob is missing from the image", label)
-        if layer.digest and scan.result.blob_digest != layer.digest:
-            raise ImageFormatError(f"blob digest mismatch (expected {layer.digest})", label)
-        if scan.result.diff_id != layer.diff_id:
-            raise ImageFormatError(f"content does not match its diff-ID (got {scan.result.diff_id})", label)
-        scan.ref.indices.append(layer.index)
-        if layer.size is None:
-            layer.size = scan.result.blob_size
-        changes = fs.apply_layer(layer.index, scan.entries)
-        layers.append(LayerScan(layer, scan.entries, changes, scan.result))
-    for key in set(reader.scans) - set(keys):
-        reader.scans[key].result.close()  # a blob of the archive that is not a layer
-    result = ScanResult(image, layers, fs)
-    for visitor in visitors:
-        visitor.finish(result)
+    try:
+        image, keys = source.read(reader)
+        fs = MergedFilesystem()
+        layers: list[LayerScan] = []
+        for layer, key in zip(image.layers, keys):
+            label = f"{layer.index} ({short(layer.diff_id)})"
+            scan = reader.scans.get(key)
+            if scan is None:
+                if key in reader.errors:
+                    raise ImageFormatError(str(reader.errors[key]).split(": ", 1)[-1], label)
+                raise ImageFormatError("layer blob is missing from the image", label)
+            scan.ref.indices.append(layer.index)
+            if layer.size is None:
+                layer.size = scan.result.blob_size
+            changes = fs.apply_layer(layer.index, scan.entries)
+            layers.append(LayerScan(layer, scan.entries, changes, scan.result))
+        for key in set(reader.scans) - set(keys):
+            reader.scans[key].result.close()  # a blob of the archive that is not a layer
+        result = ScanResult(image, layers, fs, reader)
+        for visitor in visitors:
+            visitor.finish(result)
+    except BaseException:
+        reader.close()
+        raise
+    if verify:
+        result.verify()
     return result
 
 
 class StreamFromChunks:
-    """A readable binary stream over an iterator of byte chunks (e.g. the engine's save stream)."""
+    """A readable binary stream over an iterator of byte chunks (e.g. the engine's save stream).
+    Reads copy only what they return: the rest of a chunk is never re-sliced."""
 
     def __init__(self, chunks, on_error: Callable[[Exception], Exception] | None = None):
         self._it = iter(chunks)
-        self._buf = b""
+        self._chunk = b""
+        self._pos = 0
         self._on_error = on_error
 
+    def _next_chunk(self) -> bool:
+        try:
+            chunk = next(self._it)
+        except StopIteration:
+            return False
+        except Exception as exc:  # the transport failed mid-stream
+            if self._on_error is None:
+                raise
+            raise self._on_error(exc) from None
+        self._chunk, self._pos = chunk, 0
+        return True
+
     def read(self, n: int = -1) -> bytes:
-        while n < 0 or len(self._buf) < n:
-            try:
-                chunk = next(self._it)
-            except StopIteration:
+        parts = []
+        while n != 0:
+            if self._pos >= len(self._chunk) and not self._next_chunk():
                 break
-            except Exception as exc:  # the transport failed mid-stream
-                if self._on_error is None:
-                    raise
-                raise self._on_error(exc) from None
-            self._buf += chunk
-        if n < 0:
-            out, self._buf = self._buf, b""
-        else:
-            out, self._buf = self._buf[:n], self._buf[n:]
-        return out
+            end = len(self._chunk) if n < 0 else min(len(self._chunk), self._pos + n)
+            part = self._chunk[self._pos:end] if self._pos or end < len(self._chunk) else self._chunk
+            self._pos = end
+            parts.append(part)
+            if n > 0:
+                n -= len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)

@@ -4,6 +4,7 @@ counting, peeking at magic bytes, and the read-forward file object `tarfile` rea
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import threading
 from typing import BinaryIO, Callable
@@ -15,12 +16,8 @@ SKIP_CHUNK = 4 << 20
 MAX_SINGLE_READ = 16 << 20
 """Largest read tarfile may ask for in one call (pax/GNU long-name headers). Bounds memory."""
 
-Lent = "tuple[memoryview, Callable[[], None] | None]"
-"""A view of bytes a stream lends without copying, and what to call when done with it."""
-
 _IN_FLIGHT = threading.BoundedSemaphore(8)
-"""Copied chunks waiting to be hashed, across all layers: bounds memory. Views of a
-memory-mapped archive cost no memory and are not counted."""
+"""Chunks waiting to be hashed, across all layers: bounds memory."""
 
 
 class BackgroundSha256:
@@ -33,38 +30,28 @@ class BackgroundSha256:
     def __init__(self) -> None:
         self._sha = hashlib.sha256()
         self._pending = bytearray()
-        self._queue: "queue.Queue[tuple[bytes | memoryview, bool, Callable[[], None] | None] | None]" = queue.Queue()
+        self._queue: "queue.Queue[bytes | None]" = queue.Queue()
         self._thread = threading.Thread(target=self._work, daemon=True)
         self._thread.start()
         self._digest: str | None = None
 
     def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
-            data, owned, release = item
+        while (data := self._queue.get()) is not None:
             self._sha.update(data)
-            if owned:
-                _IN_FLIGHT.release()
-            if release is not None:
-                release()
+            _IN_FLIGHT.release()
 
-    def _put(self, data: bytes | memoryview, owned: bool) -> None:
-        if owned:
-            _IN_FLIGHT.acquire()
-        self._queue.put((data, owned, None))
+    def _put(self, data: bytes) -> None:
+        _IN_FLIGHT.acquire()
+        self._queue.put(data)
 
     def _flush(self) -> None:
         if self._pending:
-            self._put(bytes(self._pending), True)
+            self._put(bytes(self._pending))
             self._pending.clear()
 
-    def update(self, data: bytes | memoryview, release: "Callable[[], None] | None" = None) -> None:
-        """Hash `data`. A memoryview is lent, not copied: `release` runs once it is hashed."""
-        if isinstance(data, memoryview):
-            self._flush()
-            self._queue.put((data, False, release))
-            return
+    def update(self, data: bytes) -> None:
         if len(data) >= self.BATCH and not self._pending:
-            self._put(data, True)
+            self._put(data)
             return
         self._pending += data
         if len(self._pending) >= self.BATCH:
@@ -124,19 +111,6 @@ class CountingHasher:
     def drain(self) -> None:
         while self.read(CHUNK):
             pass
-
-    def skip_view(self, n: int) -> "Lent | None":
-        """A no-copy view of the next `n` bytes (and how to release it), when they need no
-        hashing here and `raw` can lend one; None otherwise (the caller then reads)."""
-        lend = getattr(self.raw, "skip_view", None)
-        if lend is None or self._head or self.sha is not None:
-            return None
-        lent = lend(n)
-        if lent is not None:
-            self.count += len(lent[0])
-            if self.on_bytes is not None and len(lent[0]):
-                self.on_bytes(len(lent[0]))
-        return lent
 
 
 class ForwardReader:
@@ -201,28 +175,10 @@ class ForwardReader:
             self.pos = target
             return self.pos
         while self.pos < target:
-            got = self._skip_view(min(target - self.pos, SKIP_CHUNK)) if not self._replay else None
-            if got is None:
-                got = self.read(min(target - self.pos, SKIP_CHUNK))
+            got = self.read(min(target - self.pos, SKIP_CHUNK))
             if not got:
                 raise ImageFormatError("unexpected end of layer data (truncated stream)", self.layer)
         return self.pos
-
-    def _skip_view(self, n: int) -> memoryview | None:
-        """Pass over file data without copying it, where the stream can lend a view of its
-        bytes (a memory-mapped archive); the view is hashed as it is, then released."""
-        lend = getattr(self.stream, "skip_view", None)
-        lent = lend(n) if lend is not None else None
-        if lent is None:
-            return None
-        view, release = lent
-        if self.sha is not None:
-            self.sha.update(view, release)
-        elif release is not None:
-            release()
-        self.pos += len(view)
-        self._tail = bytes(view[-self.KEEP:]) if len(view) >= self.KEEP else (self._tail + bytes(view))[-self.KEEP:]
-        return view
 
     def drain(self) -> int:
         """Read what follows the tar's end blocks, so the digest covers the whole stream."""
@@ -233,3 +189,60 @@ class ForwardReader:
             if not data:
                 return extra
             extra += len(data)
+
+
+class PositionalReader:
+    """A seekable, read-only file object over bytes [offset, offset + size) of an open file,
+    read with pread through a small window: the tar walk seeks over member data, and most
+    headers and small files then come from one read."""
+
+    WINDOW = 64 << 10
+
+    def __init__(self, fd: int, offset: int, size: int, layer: str,
+                 on_bytes: Callable[[int], None] | None = None):
+        self.fd, self.base, self.size, self.layer = fd, offset, size, layer
+        self.on_bytes = on_bytes
+        self.pos = 0
+        self.reported = 0
+        self._window = b""
+        self._window_at = 0
+        self.mode = "rb"
+        self.name = layer
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence not in (0, 1):
+            raise ImageFormatError("tar reader cannot seek from the end of a layer", self.layer)
+        self.pos = max(0, offset if whence == 0 else self.pos + offset)
+        return self.pos
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            raise ImageFormatError("tar reader asked for an unbounded read", self.layer)
+        if n > MAX_SINGLE_READ:
+            raise ImageFormatError(f"tar header claims {n} bytes of metadata (limit {MAX_SINGLE_READ})", self.layer)
+        n = min(n, self.size - self.pos)
+        if n <= 0:
+            return b""
+        start = self.pos - self._window_at
+        if 0 <= start and start + n <= len(self._window):
+            data = self._window[start:start + n]
+        elif n >= self.WINDOW:
+            data = os.pread(self.fd, n, self.base + self.pos)
+        else:
+            self._window = os.pread(self.fd, min(self.WINDOW, self.size - self.pos), self.base + self.pos)
+            self._window_at = self.pos
+            data = self._window[:n]
+        self.pos += len(data)
+        if self.on_bytes is not None and self.pos > self.reported:
+            self.on_bytes(self.pos - self.reported)
+            self.reported = self.pos
+        return data

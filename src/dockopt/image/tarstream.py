@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import gzip
 import posixpath
+import re
 import sys
 import tarfile
 import zlib
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Protocol
 
 from dockopt.errors import ImageFormatError
 from dockopt.image.model import EntryType, FileEntry
-from dockopt.image.streams import CHUNK, BackgroundSha256, CountingHasher, ForwardReader
+from dockopt.image.streams import CHUNK, CountingHasher, ForwardReader, PositionalReader
 
 try:  # Python 3.14+
     from compression import zstd as _zstd  # type: ignore[import-not-found]
@@ -102,11 +103,18 @@ def _check_symlink(path: str, target: str, layer: str) -> None:
             depth += 1
 
 
+class Digest(Protocol):
+    """A digest being computed elsewhere (a helper thread or process)."""
+
+    def hexdigest(self) -> str: ...
+    def close(self) -> None: ...
+
+
 class BlobResult:
     """What reading a blob found. The digests are computed on helper threads and known once
     asked for, so the next layer is parsed while this one is still being hashed."""
 
-    def __init__(self, blob_size: int, entries: int, compression: str, diff_hash: BackgroundSha256,
+    def __init__(self, blob_size: int, entries: int, compression: str, diff_hash: Digest,
                  blob_digest: str | None):
         self.blob_size, self.entries, self.compression = blob_size, entries, compression
         self._diff_hash = diff_hash
@@ -145,34 +153,182 @@ OPAQUE_MARKER = ".wh..wh..opq"
 
 
 def _entry_from(member: tarfile.TarInfo, layer: str) -> FileEntry:
-    path = normalise_member_path(member.name, layer)
-    folder, base = posixpath.split(path)
-    if base == OPAQUE_MARKER:
-        return FileEntry(path=folder, type=EntryType.OPAQUE)
-    if base.startswith(WHITEOUT_PREFIX):
-        hidden = base[len(WHITEOUT_PREFIX):]
-        if not hidden or hidden in (".", ".."):
-            raise ImageFormatError(f"invalid whiteout {path}", layer)
-        return FileEntry(path=posixpath.join(folder, hidden), type=EntryType.WHITEOUT)
-    if member.size < 0 or member.size > MAX_MEMBER_SIZE:
-        raise ImageFormatError(f"member {path} claims an impossible size ({member.size} bytes)", layer)
-    link = None
     if member.isreg():
         kind = EntryType.FILE
     elif member.isdir():
         kind = EntryType.DIR
     elif member.issym():
         kind = EntryType.SYMLINK
-        link = member.linkname
-        _check_symlink(path, link, layer)
     elif member.islnk():
         kind = EntryType.HARDLINK
-        link = normalise_member_path(member.linkname, layer)
     else:
         kind = EntryType.OTHER
-    size = member.size if kind is EntryType.FILE else 0
-    return FileEntry(path=path, type=kind, size=size, mode=member.mode, uid=member.uid, gid=member.gid,
-                     link_target=link, mtime=int(member.mtime))
+    return _make_entry(member.name, kind, member.size, member.mode, member.uid, member.gid,
+                       int(member.mtime), member.linkname, layer)
+
+
+def _is_plain_name(name: str) -> bool:
+    """A relative name with no empty, `.` or `..` segments: it needs no normalising."""
+    return bool(name) and name[0] != "/" and "//" not in name and "/." not in "/" + name \
+        and name[-1] != "/" and "\x00" not in name
+
+
+def _make_entry(name: str, kind: EntryType, size: int, mode: int, uid: int, gid: int, mtime: int,
+                linkname: str, layer: str) -> FileEntry:
+    path = "/" + name if _is_plain_name(name) else normalise_member_path(name, layer)
+    if "/.wh." in path:
+        folder, base = posixpath.split(path)
+        if base == OPAQUE_MARKER:
+            return FileEntry(path=folder, type=EntryType.OPAQUE)
+        if base.startswith(WHITEOUT_PREFIX):
+            hidden = base[len(WHITEOUT_PREFIX):]
+            if not hidden or hidden in (".", ".."):
+                raise ImageFormatError(f"invalid whiteout {path}", layer)
+            return FileEntry(path=posixpath.join(folder, hidden), type=EntryType.WHITEOUT)
+    if size < 0 or size > MAX_MEMBER_SIZE:
+        raise ImageFormatError(f"member {path} claims an impossible size ({size} bytes)", layer)
+    link = None
+    if kind is EntryType.SYMLINK:
+        link = linkname
+        _check_symlink(path, link, layer)
+    elif kind is EntryType.HARDLINK:
+        link = normalise_member_path(linkname, layer)
+    return FileEntry(path=path, type=kind, size=size if kind is EntryType.FILE else 0, mode=mode, uid=uid,
+                     gid=gid, link_target=link, mtime=mtime)
+
+
+_PLAIN_TYPES = {tarfile.REGTYPE: EntryType.FILE, tarfile.AREGTYPE: EntryType.FILE, tarfile.CONTTYPE: EntryType.FILE,
+                tarfile.DIRTYPE: EntryType.DIR, tarfile.SYMTYPE: EntryType.SYMLINK,
+                tarfile.LNKTYPE: EntryType.HARDLINK, tarfile.FIFOTYPE: EntryType.OTHER}
+"""Member types whose header block says everything (no extension headers, no device numbers)."""
+_ZERO_BLOCK = bytes(tarfile.BLOCKSIZE)
+_ENCODING = tarfile.ENCODING
+
+
+_CANONICAL_NUMBERS = re.compile(rb"([0-7]{7})\0([0-7]{7})\0([0-7]{7})\0([0-7]{11})\0([0-7]{11})\0([0-7]{6})\0 ")
+"""mode, uid, gid, size, mtime and checksum, each zero-padded and NUL-terminated."""
+
+
+def _byte_sum(block: bytes) -> int:
+    """Sum of the 512 bytes of a header block. Adler-32's low half is 1 + the byte sum modulo
+    65521, which is exact for 256 bytes (at most 65280): two C calls instead of a Python loop."""
+    return (zlib.adler32(block[:256]) & 0xFFFF) + (zlib.adler32(block[256:]) & 0xFFFF) - 2
+
+
+def _octal(field: bytes) -> int:
+    return int(field.split(b"\0", 1)[0].strip() or b"0", 8)
+
+
+def _plain_member(buf: bytes) -> tuple[str, EntryType, int, int, int, int, int, str] | None:
+    """(name, type, size, mode, uid, gid, mtime, linkname) of a header block that needs nothing
+    but itself, read exactly as tarfile reads it; None for anything else (tarfile's to judge)."""
+    if len(buf) != tarfile.BLOCKSIZE:
+        return None
+    kind = _PLAIN_TYPES.get(buf[156:157])
+    if kind is None:
+        return None
+    canonical = _CANONICAL_NUMBERS.fullmatch(buf, 100, 156)
+    try:
+        if canonical is not None:  # what GNU tar, Go and Python write: one match reads them all
+            mode, uid, gid, size, mtime, chksum = [int(g, 8) for g in canonical.groups()]
+        elif any(buf[i] in _SPECIAL_NUMBER for i in (100, 108, 116, 124, 136, 148)):
+            return None
+        else:
+            mode, uid, gid = _octal(buf[100:108]), _octal(buf[108:116]), _octal(buf[116:124])
+            size, mtime, chksum = _octal(buf[124:136]), _octal(buf[136:148]), _octal(buf[148:156])
+    except ValueError:
+        return None
+    if chksum != 256 + _byte_sum(buf) - sum(buf[148:156]):
+        return None
+    name = buf[0:100].split(b"\0", 1)[0].decode(_ENCODING, "surrogateescape")
+    prefix = buf[345:500].split(b"\0", 1)[0]
+    if prefix:
+        name = prefix.decode(_ENCODING, "surrogateescape") + "/" + name
+    if buf[156:157] == tarfile.AREGTYPE and name.endswith("/"):
+        kind = EntryType.DIR
+    if kind is EntryType.DIR:
+        name = name.rstrip("/")
+    linkname = buf[157:257].split(b"\0", 1)[0].decode(_ENCODING, "surrogateescape")
+    return name, kind, size, mode, uid, gid, mtime, linkname
+
+
+def _walk(reader: "ForwardReader | PositionalReader", layer: str, on_entry: EntryCallback,
+          on_content: ContentCallback | None) -> int:
+    """Hand every member of the tar `reader` holds to the callbacks; the entry count.
+
+    Plain header blocks (nearly every member of a layer) are read here; for anything else,
+    extension headers, sparse files, devices, damage or the end of the data, tarfile reads the
+    member from the same position, so its rules and errors apply."""
+    count = 0
+    pos = reader.tell()
+    tar: tarfile.TarFile | None = None
+    while True:
+        reader.seek(pos)
+        buf = reader.read(tarfile.BLOCKSIZE)
+        plain = _plain_member(buf)
+        sparse: tarfile.TarInfo | None = None
+        if plain is not None:
+            name, kind, size, mode, uid, gid, mtime, linkname = plain
+            data_at = pos + tarfile.BLOCKSIZE
+            pos = data_at + (-(-size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE if kind is EntryType.FILE else 0)
+            entry = _make_entry(name, kind, size, mode, uid, gid, mtime, linkname, layer)
+        elif buf == _ZERO_BLOCK:
+            return count  # the end-of-archive marker
+        elif len(buf) < tarfile.BLOCKSIZE and pos > 0:
+            # tarfile's rule: the last member's data must be whole; nothing after it, or less
+            # than a block, ends the archive.
+            reader.seek(pos - 1)
+            if not reader.read(1):
+                raise tarfile.ReadError("unexpected end of data")
+            return count
+        else:
+            reader.seek(pos)  # back to the header just looked at: tarfile reads from there
+            if tar is None:  # it reads its first member as it opens
+                tar = tarfile.TarFile(fileobj=reader, mode="r", tarinfo=FastTarInfo)  # type: ignore[arg-type]
+                if tar.firstmember is None:
+                    return count
+            else:
+                tar.offset = pos
+            member = tar.next()
+            if member is None:
+                return count
+            tar.members.clear()  # tarfile keeps every member otherwise; we keep our own entries
+            pos = tar.offset
+            data_at = member.offset_data
+            sparse = member if member.sparse else None
+            entry = _entry_from(member, layer)
+        count += 1
+        if count > MAX_ENTRIES:
+            raise ImageFormatError(f"more than {MAX_ENTRIES} entries in one layer", layer)
+        wanted = on_entry(entry)
+        if wanted and entry.type is EntryType.FILE and on_content is not None:
+            want = min(wanted, entry.size)
+            if sparse is None:
+                # A plain member's data follows its header: read it straight from the stream
+                # (tarfile's file object costs more than the read for small files).
+                reader.seek(data_at)
+                handle: BinaryIO = reader  # type: ignore[assignment]
+            else:
+                assert tar is not None
+                handle = tar.extractfile(sparse)  # type: ignore[assignment]
+                assert handle is not None
+            parts, got = [], 0
+            while got < want:
+                part = handle.read(min(CHUNK, want - got))
+                if not part:
+                    raise ImageFormatError(f"unexpected end of data in {entry.path}", layer)
+                parts.append(part)
+                got += len(part)
+            on_content(entry, b"".join(parts))
+
+
+def _corrupt(exc: BaseException, layer: str) -> ImageFormatError:
+    if isinstance(exc, _zstd.ZstdError):
+        return ImageFormatError(f"corrupt zstd stream: {exc}", layer)
+    return ImageFormatError(f"corrupt layer stream: {_describe(exc)}", layer)
+
+
+_READ_ERRORS = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError, ValueError, _zstd.ZstdError)
 
 
 def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
@@ -186,50 +342,36 @@ def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
         if compression == "none":
             counted.sha = None  # the blob is the tar: one hash serves as digest and diff-ID
         reader = ForwardReader(stream, layer)
-        count = 0
-        tar = tarfile.TarFile(fileobj=reader, mode="r", tarinfo=FastTarInfo)  # type: ignore[arg-type]
-        while True:
-            member = tar.next()
-            if member is None:
-                break
-            tar.members.clear()  # tarfile keeps every member otherwise; we keep our own entries
-            count += 1
-            if count > MAX_ENTRIES:
-                raise ImageFormatError(f"more than {MAX_ENTRIES} entries in one layer", layer)
-            entry = _entry_from(member, layer)
-            wanted = on_entry(entry)
-            if wanted and entry.type is EntryType.FILE and on_content is not None:
-                want = min(wanted, entry.size)
-                if not member.sparse:
-                    # A plain member's data follows its header: read it straight from the stream
-                    # (tarfile's file object costs more than the read for small files).
-                    reader.seek(member.offset_data)
-                    handle = reader
-                else:
-                    handle = tar.extractfile(member)  # type: ignore[assignment]
-                    assert handle is not None
-                parts, got = [], 0
-                while got < want:
-                    part = handle.read(min(CHUNK, want - got))
-                    if not part:
-                        raise ImageFormatError(f"unexpected end of data in {entry.path}", layer)
-                    parts.append(part)
-                    got += len(part)
-                on_content(entry, b"".join(parts))
+        count = _walk(reader, layer, on_entry, on_content)
         reader.drain()
         counted.drain()
     except ImageFormatError:
         raise
-    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError, ValueError) as exc:
-        raise ImageFormatError(f"corrupt layer stream: {_describe(exc)}", layer) from None
-    except _zstd.ZstdError as exc:
-        raise ImageFormatError(f"corrupt zstd stream: {exc}", layer) from None
+    except _READ_ERRORS as exc:
+        raise _corrupt(exc, layer) from None
     finally:
         if reader is not None and reader.sha is not None and sys.exc_info()[0] is not None:
             reader.sha.close()
     assert reader.sha is not None
     blob_digest = None if counted.sha is None else "sha256:" + counted.sha.hexdigest()
     return BlobResult(counted.count, count, compression, reader.sha, blob_digest)
+
+
+def read_layer_region(fd: int, offset: int, size: int, digest: Digest, layer: str,
+                      on_entry: EntryCallback, on_content: ContentCallback | None = None,
+                      on_bytes: Callable[[int], None] | None = None) -> BlobResult:
+    """Read an uncompressed layer stored at [offset, offset + size) of a regular file. The tar is
+    parsed by seeking from header to header; `digest` (of the whole range) is computed apart."""
+    reader = PositionalReader(fd, offset, size, layer, on_bytes)
+    try:
+        count = _walk(reader, layer, on_entry, on_content)
+    except ImageFormatError:
+        raise
+    except _READ_ERRORS as exc:
+        raise _corrupt(exc, layer) from None
+    if on_bytes is not None and size > reader.reported:
+        on_bytes(size - reader.reported)
+    return BlobResult(size, count, "none", digest, None)
 
 
 def _describe(exc: BaseException) -> str:

@@ -61,12 +61,18 @@ def analyze_image(source: Source, base: Source | None = None, gates: Gates = Gat
 
     image_checks: list[ImageCheck] = make_checks(checks, settings)
     base_image = base.metadata() if base is not None else None
-    scan = scan_image(source, [*visitors, *image_checks], progress)
-    info = base_of(source, scan.image, base_image)
-    waste = compute_waste(scan, info.layers, top)
-    results = gates.evaluate(waste)
-    findings = (waste_findings(scan, waste) if "waste" in checks else []) + gate_findings(results)
-    for check in image_checks:
-        findings.extend(check.findings(scan, info.layers))
-    findings.sort(key=lambda f: (-f.severity, f.rule_id, f.location.layer_index or 0))
+    # The layer digests finish computing while the findings are worked out; they are checked
+    # before anything is returned.
+    scan = scan_image(source, [*visitors, *image_checks], progress, verify=False)
+    try:
+        info = base_of(source, scan.image, base_image)
+        waste = compute_waste(scan, info.layers, top)
+        results = gates.evaluate(waste)
+        findings = (waste_findings(scan, waste) if "waste" in checks else []) + gate_findings(results)
+        for check in image_checks:
+            findings.extend(check.findings(scan, info.layers))
+        findings.sort(key=lambda f: (-f.severity, f.rule_id, f.location.layer_index or 0))
+        scan.verify()
+    finally:
+        scan.close()
     return AnalyzeResult(scan, info, waste, results, findings, [c for c in FAMILIES if c in checks])

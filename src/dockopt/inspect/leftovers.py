@@ -61,6 +61,11 @@ RULES = (
 )
 
 
+RULE_HINT = re.compile(r"^/var/lib/apt/lists/|^/var/cache/|^/etc/apk/cache/|/\.cache/|/\.npm/|/\.yarn-cache/"
+                       r"|/\.git/|^/usr/share/")
+"""Matches every path some rule in RULES may match: most paths need no rule tried."""
+
+
 @dataclass
 class _Group:
     rule_id: str
@@ -80,7 +85,8 @@ class LeftoversCheck(ImageCheck):
         """(layer, path) of files named like core dumps whose content starts with the ELF magic."""
 
     def entry(self, layer: LayerRef, entry: FileEntry) -> int:
-        if entry.type is EntryType.FILE and entry.size >= 4 and CORE_NAME.match(posixpath.basename(entry.path)):
+        if entry.type is EntryType.FILE and entry.size >= 4 and "/core" in entry.path \
+                and CORE_NAME.match(posixpath.basename(entry.path)):
             return 20
         return 0
 
@@ -107,7 +113,7 @@ class LeftoversCheck(ImageCheck):
 
         for path, node in fs.files():
             size = node.entry.size
-            rule = next((r for r in RULES if r.matches(path)), None)
+            rule = next((r for r in RULES if r.matches(path)), None) if RULE_HINT.search(path) else None
             if rule is not None:
                 root = path.split("/.git/", 1)[0] + "/.git" if rule.rule_id == "leftovers.git" else None
                 add(rule.rule_id, path, node.layer, size, root)
@@ -116,7 +122,7 @@ class LeftoversCheck(ImageCheck):
             # Distribution Python packages are byte-compiled by their postinst on purpose.
             if m and not path.startswith(DISTRO_PYTHON) and fs.get(f"{m.group(1)}/{m.group(2)}.py") is not None:
                 add("leftovers.pycache", path, node.layer, size)
-            elif CORE_NAME.match(posixpath.basename(path)) and (node.layer, path) in cores:
+            elif (node.layer, path) in cores:
                 add("leftovers.core-dump", path, node.layer, size)
             elif node.layer in copy_layers and TEST_DIR.search(path) and not any(v in path for v in VENDORED):
                 m = TEST_DIR.search(path)

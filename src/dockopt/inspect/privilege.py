@@ -20,6 +20,7 @@ ROOT_USERS = {"", "0", "root", "0:0", "root:root", "root:0", "0:root"}
 
 
 BIN_DIRS = ("/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin")
+SHELL_PATHS = frozenset(f"{folder}/{shell}" for folder in BIN_DIRS for shell in SHELLS)
 MAX_HASHED = 8 << 20
 
 
@@ -39,12 +40,11 @@ class PrivilegeCheck(ImageCheck):
     def entry(self, layer: LayerRef, entry: FileEntry) -> int:
         if entry.type is not EntryType.FILE or entry.size > MAX_HASHED:
             return 0
-        is_shell = posixpath.basename(entry.path) in SHELLS and posixpath.dirname(entry.path) in BIN_DIRS
-        return entry.size if is_shell or entry.is_setuid or entry.is_setgid else 0
+        return entry.size if entry.path in SHELL_PATHS or entry.mode & 0o6000 else 0
 
     def content(self, layer: LayerRef, entry: FileEntry, data: bytes) -> None:
         digest = hashlib.sha256(data).hexdigest()
-        if posixpath.basename(entry.path) in SHELLS and posixpath.dirname(entry.path) in BIN_DIRS:
+        if entry.path in SHELL_PATHS:
             self.shell_digests.setdefault(digest, entry.path)
         if entry.is_setuid or entry.is_setgid:
             self._pending.append((layer, entry.path, digest))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from dockopt import __version__
 from dockopt.inspect.analyze import AnalyzeResult
 from dockopt.report.output import human_bytes
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SCHEMA_VERSION = "1"
 
@@ -50,6 +49,8 @@ def analyze_json(result: AnalyzeResult) -> dict[str, Any]:
 
 
 def render_analyze(result: AnalyzeResult, console: Console) -> None:
+    from rich.table import Table  # rich loads only for the terminal report
+
     image, waste = result.image, result.waste
     console.print(f"[bold]{image.reference}[/]  {image.platform}  id {(image.id or '?')[7:19]}  "
                   f"{len(image.layers)} layers")
@@ -90,6 +91,9 @@ SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "lo
 
 def render_findings(result: AnalyzeResult, console: Console) -> None:
     """One row per finding, worst first; messages carry only redacted values."""
+    from rich.markup import escape
+    from rich.table import Table
+
     findings = [f for f in result.findings if not f.rule_id.startswith("gate.")]
     if not findings:
         console.print("findings: none")

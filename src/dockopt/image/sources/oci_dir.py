@@ -15,7 +15,7 @@ from dockopt.image.oci import (
     select_manifest,
     verify_digest,
 )
-from dockopt.image.scan import LayerReader, Source
+from dockopt.image.scan import FileBlob, LayerReader, Source
 
 
 class OciDirSource(Source):
@@ -54,18 +54,23 @@ class OciDirSource(Source):
         verify_digest(config_bytes, str(config_desc.get("digest")), f"{self.reference}: config")
         image = image_from_manifest(self.reference, self.kind, manifest, manifest_digest, config_bytes,
                                     annotations=index.get("annotations") or {})
-        keys = []
-        for layer in image.layers:
-            assert layer.digest is not None
-            keys.append(layer.digest)
-            if layer.digest in reader.scans:
-                continue
-            path = self._blob_path(layer.digest)
-            try:
-                handle = open(path, "rb")
-            except FileNotFoundError:
-                raise ImageFormatError("layer blob is missing", f"{layer.index} ({layer.digest[7:19]})") from None
-            with handle:
-                reader.scan(layer.digest, handle, f"{layer.index} ({layer.digest[7:19]})", layer.digest,
-                            os.fstat(handle.fileno()).st_size)
+        keys, blobs, handles = [], {}, []
+        try:
+            for layer in image.layers:
+                assert layer.digest is not None
+                keys.append(layer.digest)
+                if layer.digest in blobs:
+                    continue
+                label = f"{layer.index} ({layer.digest[7:19]})"
+                try:
+                    handle = open(self._blob_path(layer.digest), "rb")
+                except FileNotFoundError:
+                    raise ImageFormatError("layer blob is missing", label) from None
+                handles.append(handle)
+                fd = handle.fileno()
+                blobs[layer.digest] = FileBlob(layer.digest, fd, 0, os.fstat(fd).st_size, label)
+            reader.scan_files(list(blobs.values()))
+        finally:
+            for handle in handles:
+                handle.close()
         return image, keys

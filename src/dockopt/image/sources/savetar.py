@@ -4,17 +4,16 @@ and OCI image-layout archives.
 From a stream (the engine's save), the tar is read front to back once: layer blobs are scanned
 as they pass, JSON documents kept (bounded), and the manifest, wherever it sits, then says which
 blob is which layer. From a regular file, the headers are indexed first (tar seeks over data),
-the manifest is resolved, and only the referenced layer blobs are read, each once, in order.
+the manifest is resolved, and only the referenced layer blobs are read (see `LayerReader.scan_files`).
 """
 
 from __future__ import annotations
 
-import mmap
 import os
 import posixpath
 import stat
 import tarfile
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Iterator
 
 from dockopt.errors import ImageFormatError
 from dockopt.image.model import Image, Platform
@@ -25,7 +24,7 @@ from dockopt.image.oci import (
     select_manifest,
     verify_digest,
 )
-from dockopt.image.scan import LayerReader
+from dockopt.image.scan import FileBlob, LayerReader
 from dockopt.image.streams import ForwardReader
 from dockopt.image.tarstream import GZIP_MAGIC, ZSTD_MAGIC, normalise_member_path
 
@@ -73,41 +72,6 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
     return _resolve(docs, reference, kind, platform, tag)
 
 
-class FileSlice:
-    """A read-only window on one archive member of a memory-mapped file. File data the tar
-    reader passes over is lent as views, so it is hashed without being copied; once hashed,
-    its pages are dropped from this process (they stay in the page cache), which keeps the
-    resident memory small."""
-
-    MIN_VIEW = 256 << 10
-    """Smaller spans are read with pread: lending them would leave their pages resident."""
-
-    def __init__(self, fd: int, mapped: mmap.mmap, view: memoryview, offset: int, size: int):
-        self.fd, self.mapped, self.view = fd, mapped, view
-        self.pos, self.end = offset, min(offset + size, len(view))
-
-    def read(self, n: int = -1) -> bytes:
-        n = self.end - self.pos if n is None or n < 0 else min(n, self.end - self.pos)
-        data = os.pread(self.fd, n, self.pos) if n > 0 else b""
-        self.pos += len(data)
-        return data
-
-    def skip_view(self, n: int = -1) -> tuple[memoryview, Callable[[], None]] | None:
-        n = self.end - self.pos if n is None or n < 0 else min(n, self.end - self.pos)
-        if n < self.MIN_VIEW:
-            return None
-        start = self.pos
-        view = self.view[start:start + max(n, 0)]
-        self.pos += len(view)
-        return view, lambda: self._drop(start, start + len(view))
-
-    def _drop(self, start: int, end: int) -> None:
-        first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE  # whole pages inside [start, end)
-        last = end // mmap.PAGESIZE * mmap.PAGESIZE
-        if last > first:
-            self.mapped.madvise(mmap.MADV_DONTNEED, first, last - first)
-
-
 def is_regular_file(handle: BinaryIO) -> bool:
     try:
         return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
@@ -138,18 +102,13 @@ def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: 
     image, keys = _resolve(docs, reference, kind, platform, tag)
     if reader.metadata_only:
         return image, keys
-    # Not closed here: views of it may still wait in the background hashers; the mapping goes
-    # when the last view does.
-    mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    view = memoryview(mapped)
+    blobs: dict[str, FileBlob] = {}
     for layer, key in zip(image.layers, keys):
         path = "/blobs/sha256/" + key[7:] if key.startswith("sha256:") else key
-        if key in reader.scans or path not in members:
-            continue  # a missing blob is reported by the scan, naming the layer
-        offset, size = members[path]
-        label = f"{layer.index} ({layer.diff_id[7:19]})"
-        reader.scan(key, FileSlice(fd, mapped, view, offset, size), label,  # type: ignore[arg-type]
-                    key if key.startswith("sha256:") else None, size)
+        if path in members and key not in blobs:  # a missing blob is reported by the scan
+            offset, size = members[path]
+            blobs[key] = FileBlob(key, fd, offset, size, f"{layer.index} ({layer.diff_id[7:19]})")
+    reader.scan_files(list(blobs.values()))
     return image, keys
 
 
