@@ -193,15 +193,16 @@ class LayerReader:
         def on_entry(entry: FileEntry) -> int:
             entries.append(entry)
             most = 0
-            takers = []
+            takers = None
             for v in visitors:
                 n = v.entry(ref, entry)
                 if n:
+                    if takers is None:
+                        takers = wanted[id(entry)] = []
                     takers.append(v)
-                    most = max(most, n)
-            if takers:
-                wanted[id(entry)] = takers
-            return min(most, MAX_CONTENT)
+                    if n > most:
+                        most = n
+            return most if most < MAX_CONTENT else MAX_CONTENT
 
         def on_content(entry: FileEntry, data: bytes) -> None:
             for v in wanted.pop(id(entry), ()):

@@ -221,7 +221,9 @@ class PositionalReader:
     def seek(self, offset: int, whence: int = 0) -> int:
         if whence not in (0, 1):
             raise ImageFormatError("tar reader cannot seek from the end of a layer", self.layer)
-        self.pos = max(0, offset if whence == 0 else self.pos + offset)
+        if whence == 1:
+            offset += self.pos
+        self.pos = offset if offset > 0 else 0
         return self.pos
 
     def read(self, n: int = -1) -> bytes:
@@ -229,20 +231,24 @@ class PositionalReader:
             raise ImageFormatError("tar reader asked for an unbounded read", self.layer)
         if n > MAX_SINGLE_READ:
             raise ImageFormatError(f"tar header claims {n} bytes of metadata (limit {MAX_SINGLE_READ})", self.layer)
-        n = min(n, self.size - self.pos)
+        pos = self.pos
+        if n > self.size - pos:
+            n = self.size - pos
         if n <= 0:
             return b""
-        start = self.pos - self._window_at
+        start = pos - self._window_at
         if 0 <= start and start + n <= len(self._window):
             data = self._window[start:start + n]
         elif n >= self.WINDOW:
-            data = os.pread(self.fd, n, self.base + self.pos)
+            data = os.pread(self.fd, n, self.base + pos)
         else:
-            self._window = os.pread(self.fd, min(self.WINDOW, self.size - self.pos), self.base + self.pos)
-            self._window_at = self.pos
+            left = self.size - pos
+            self._window = os.pread(self.fd, self.WINDOW if self.WINDOW < left else left, self.base + pos)
+            self._window_at = pos
             data = self._window[:n]
-        self.pos += len(data)
-        if self.on_bytes is not None and self.pos > self.reported:
-            self.on_bytes(self.pos - self.reported)
-            self.reported = self.pos
+        pos += len(data)
+        self.pos = pos
+        if pos > self.reported and self.on_bytes is not None:
+            self.on_bytes(pos - self.reported)
+            self.reported = pos
         return data

@@ -302,7 +302,7 @@ def _walk(reader: "ForwardReader | PositionalReader", layer: str, on_entry: Entr
             raise ImageFormatError(f"more than {MAX_ENTRIES} entries in one layer", layer)
         wanted = on_entry(entry)
         if wanted and entry.type is EntryType.FILE and on_content is not None:
-            want = min(wanted, entry.size)
+            want = wanted if wanted < entry.size else entry.size
             if sparse is None:
                 # A plain member's data follows its header: read it straight from the stream
                 # (tarfile's file object costs more than the read for small files).
@@ -312,14 +312,17 @@ def _walk(reader: "ForwardReader | PositionalReader", layer: str, on_entry: Entr
                 assert tar is not None
                 handle = tar.extractfile(sparse)  # type: ignore[assignment]
                 assert handle is not None
-            parts, got = [], 0
-            while got < want:
-                part = handle.read(min(CHUNK, want - got))
-                if not part:
-                    raise ImageFormatError(f"unexpected end of data in {entry.path}", layer)
-                parts.append(part)
-                got += len(part)
-            on_content(entry, b"".join(parts))
+            data = handle.read(want if want < CHUNK else CHUNK)
+            if len(data) < want:  # a large prefix (read a chunk at a time), or the data ends
+                parts, got = [data], len(data)
+                while got < want:
+                    part = handle.read(min(CHUNK, want - got))
+                    if not part:
+                        raise ImageFormatError(f"unexpected end of data in {entry.path}", layer)
+                    parts.append(part)
+                    got += len(part)
+                data = b"".join(parts)
+            on_content(entry, data)
 
 
 def _corrupt(exc: BaseException, layer: str) -> ImageFormatError:
