@@ -118,11 +118,12 @@ class MergedFilesystem:
         for earlier in superseded:
             if earlier.type is EntryType.FILE:
                 self.hidden.append(HiddenVersion(earlier.path, earlier.size, index, index, "replaced"))
+        nodes, link = self.nodes, self._link
         for path, entry in additions.items():
-            old = self.nodes.get(path)
+            old = nodes.get(path)
             if old is not None:
                 if old.entry.type is EntryType.DIR and entry.type is EntryType.DIR:
-                    self.nodes[path] = Node(entry, index)
+                    nodes[path] = Node(entry, index)
                     continue
                 if old.entry.type is EntryType.DIR or entry.type is not EntryType.DIR:
                     how = "replaced" if entry.type is not EntryType.DIR and old.entry.type is not EntryType.DIR else "dir-replaced"
@@ -135,7 +136,7 @@ class MergedFilesystem:
             elif entry.type is EntryType.FILE:
                 changes.added_files += 1
                 changes.added_bytes += entry.size
-            self.nodes[path] = Node(entry, index)
-            self._link(path)
+            nodes[path] = Node(entry, index)
+            link(path)
         self.changes.append(changes)
         return changes

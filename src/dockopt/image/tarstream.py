@@ -193,8 +193,7 @@ def _make_entry(name: str, kind: EntryType, size: int, mode: int, uid: int, gid:
         _check_symlink(path, link, layer)
     elif kind is EntryType.HARDLINK:
         link = normalise_member_path(linkname, layer)
-    return FileEntry(path=path, type=kind, size=size if kind is EntryType.FILE else 0, mode=mode, uid=uid,
-                     gid=gid, link_target=link, mtime=mtime)
+    return FileEntry(path, kind, size if kind is EntryType.FILE else 0, mode, uid, gid, link, mtime)
 
 
 _PLAIN_TYPES = {tarfile.REGTYPE: EntryType.FILE, tarfile.AREGTYPE: EntryType.FILE, tarfile.CONTTYPE: EntryType.FILE,
@@ -241,14 +240,13 @@ def _plain_member(buf: bytes) -> tuple[str, EntryType, int, int, int, int, int, 
     if chksum != 256 + _byte_sum(buf) - sum(buf[148:156]):
         return None
     name = buf[0:100].split(b"\0", 1)[0].decode(_ENCODING, "surrogateescape")
-    prefix = buf[345:500].split(b"\0", 1)[0]
-    if prefix:
-        name = prefix.decode(_ENCODING, "surrogateescape") + "/" + name
+    if buf[345]:  # a ustar name prefix
+        name = buf[345:500].split(b"\0", 1)[0].decode(_ENCODING, "surrogateescape") + "/" + name
     if buf[156:157] == tarfile.AREGTYPE and name.endswith("/"):
         kind = EntryType.DIR
     if kind is EntryType.DIR:
         name = name.rstrip("/")
-    linkname = buf[157:257].split(b"\0", 1)[0].decode(_ENCODING, "surrogateescape")
+    linkname = buf[157:257].split(b"\0", 1)[0].decode(_ENCODING, "surrogateescape") if buf[157] else ""
     return name, kind, size, mode, uid, gid, mtime, linkname
 
 

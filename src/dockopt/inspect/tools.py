@@ -8,7 +8,6 @@ base); tools your layers add are graded by kind.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -66,9 +65,9 @@ KINDS = (
 
 
 def kind_of_binary(path: str) -> ToolKind | None:
-    if posixpath.dirname(path) not in BIN_DIRS:
+    folder, _, name = path.rpartition("/")
+    if folder not in BIN_DIRS:
         return None
-    name = posixpath.basename(path)
     return next((k for k in KINDS if k.binaries.match(name)), None)
 
 
@@ -87,7 +86,7 @@ class ToolsCheck(ImageCheck):
     name = "tools"
 
     def entry(self, layer: LayerRef, entry: FileEntry) -> int:
-        if entry.type is not EntryType.FILE:
+        if entry.type is not EntryType.FILE or not entry.path.startswith(("/var/lib/dpkg/", "/lib/apk/")):
             return 0
         if entry.path in (DPKG_STATUS, APK_INSTALLED):
             return entry.size
