@@ -48,13 +48,13 @@ class Visitor:
 
 
 class Progress(Protocol):
-    def blob_started(self, key: str, size: int | None) -> None: ...
+    def blob_started(self, key: str, size: int | None, description: str | None = None) -> None: ...
     def advance(self, nbytes: int) -> None: ...
     def blob_done(self, key: str) -> None: ...
 
 
 class NoProgress:
-    def blob_started(self, key: str, size: int | None) -> None:
+    def blob_started(self, key: str, size: int | None, description: str | None = None) -> None:
         pass
 
     def advance(self, nbytes: int) -> None:
@@ -96,6 +96,8 @@ class ScanResult:
 
     def verify(self) -> None:
         """Check every layer's blob digest and diff-ID (waiting for them if need be)."""
+        progress = self.reader.progress if self.reader is not None else NoProgress()
+        progress.blob_started("digests", sum(scan.blob.blob_size for scan in self.layers), "verifying digests")
         try:
             for scan in self.layers:
                 layer = scan.layer
@@ -104,7 +106,9 @@ class ScanResult:
                     raise ImageFormatError(f"blob digest mismatch (expected {layer.digest})", label)
                 if scan.blob.diff_id != layer.diff_id:
                     raise ImageFormatError(f"content does not match its diff-ID (got {scan.blob.diff_id})", label)
+                progress.advance(scan.blob.blob_size)
         finally:
+            progress.blob_done("digests")
             self.close()
 
     def close(self) -> None:

@@ -23,9 +23,9 @@ class RichProgress:
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()
 
-    def blob_started(self, key: str, size: int | None) -> None:
+    def blob_started(self, key: str, size: int | None, description: str | None = None) -> None:
         label = key.replace("sha256:", "")[:12] if key.startswith("sha256:") else key.strip("/").split("/")[0][:12]
-        self.task = self.bar.add_task(f"layer {label}", total=size)
+        self.task = self.bar.add_task(description or f"layer {label}", total=size)
 
     def advance(self, nbytes: int) -> None:
         if self.task is not None:
