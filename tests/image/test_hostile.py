@@ -154,3 +154,52 @@ def test_no_engine_is_one_line(dockopt):
     out = dockopt("analyze", "docker:busybox", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
     assert out.returncode == 2
     assert "cannot reach the Docker engine" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def oci_layout(root: Path, stored: bytes, named: str, diff_id: str) -> Path:
+    """An OCI layout whose one layer is `stored`, in a blob file (and manifest entry) named `named`."""
+    blobs = root / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def put(data: bytes, digest: str | None = None) -> dict:
+        digest = digest or "sha256:" + hashlib.sha256(data).hexdigest()
+        (blobs / digest[7:]).write_bytes(data)
+        return {"digest": digest, "size": len(data)}
+
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+                         "history": [{"created_by": "step"}]}).encode()
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **put(config)},
+                           "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                       **put(stored, named)}]}).encode()
+    (root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.manifest.v1+json", **put(manifest)}]}))
+    return root
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+@pytest.mark.parametrize("packed", [False, True])
+def test_stored_blob_must_match_its_digest(tmp_path, dockopt, compressed, packed):
+    """The layer's content and diff-ID are right, but its stored bytes are not the blob the
+    manifest names (another gzip encoding of the same tar, or a renamed tar): refused."""
+    layer = good_layer()
+    diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
+    stored = gzip.compress(layer, compresslevel=9, mtime=0) if compressed else layer
+    other = gzip.compress(layer, compresslevel=1, mtime=1) if compressed else layer + b"\0" * 512
+    named = "sha256:" + hashlib.sha256(other).hexdigest()
+    good = oci_layout(tmp_path / "good", stored, "sha256:" + hashlib.sha256(stored).hexdigest(), diff_id)
+    bad = oci_layout(tmp_path / "bad", stored, named, diff_id)
+    refs = []
+    for root in (good, bad):
+        if packed:
+            with tarfile.open(root.with_suffix(".tar"), "w") as tar:
+                tar.add(root, arcname=".")
+            refs.append(f"oci-archive:{root.with_suffix('.tar')}")
+        else:
+            refs.append(f"oci-dir:{root}")
+    ok = dockopt("analyze", "--format", "json", refs[0])
+    assert ok.returncode == 0, ok.stderr
+    out = dockopt("analyze", "--format", "json", refs[1])
+    assert out.returncode == 2 and out.stdout == ""
+    assert "blob digest mismatch" in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -160,29 +160,29 @@ class LayerReader:
                                                                self.progress.advance))
 
     def scan_files(self, blobs: "list[FileBlob]") -> None:
-        """Read layer blobs stored in open regular files, in the order given. An uncompressed
-        one is parsed by seeking from header to header, while the digests of all of them are
-        computed apart at once (`regionhash`); a compressed one streams through its decompressor."""
+        """Read layer blobs stored in open regular files, in the order given. The digests of the
+        stored bytes are computed apart, all at once (`regionhash`). An uncompressed blob is
+        parsed by seeking from header to header; a compressed one streams through its
+        decompressor (its diff-ID hashed on a thread as it passes)."""
         if self.metadata_only:
             return
         blobs = [blob for blob in blobs if blob.key not in self.scans]
-        plain = [blob for blob in blobs
-                 if not os.pread(blob.fd, 4, blob.offset).startswith((GZIP_MAGIC, ZSTD_MAGIC))]
-        hashes = RegionHashes([Region(blob.fd, blob.offset, blob.size) for blob in plain])
+        hashes = RegionHashes([Region(blob.fd, blob.offset, blob.size) for blob in blobs])
         self._hashes.append(hashes)
-        digests = {id(blob): PendingDigest(hashes, i) for i, blob in enumerate(plain)}
         try:
-            for blob in blobs:
-                if id(blob) in digests:
-                    def read(on_entry, on_content, blob=blob):  # type: ignore[no-untyped-def]
-                        return read_layer_region(blob.fd, blob.offset, blob.size, digests[id(blob)],
-                                                 blob.label, on_entry, on_content, self.progress.advance)
-
-                    self._run(blob.key, blob.size, False, read)
+            for i, blob in enumerate(blobs):
+                digest = PendingDigest(hashes, i)
+                if os.pread(blob.fd, 4, blob.offset).startswith((GZIP_MAGIC, ZSTD_MAGIC)):
+                    def read(on_entry, on_content, blob=blob, digest=digest):  # type: ignore[no-untyped-def]
+                        stream = PositionalReader(blob.fd, blob.offset, blob.size, blob.label)
+                        return read_layer_blob(stream, blob.label, on_entry, on_content,  # type: ignore[arg-type]
+                                               self.progress.advance, stored_digest=digest)
                 else:
-                    expected = blob.key if blob.key.startswith("sha256:") else None
-                    stream = PositionalReader(blob.fd, blob.offset, blob.size, blob.label)
-                    self.scan(blob.key, stream, blob.label, expected, blob.size)  # type: ignore[arg-type]
+                    def read(on_entry, on_content, blob=blob, digest=digest):  # type: ignore[no-untyped-def]
+                        return read_layer_region(blob.fd, blob.offset, blob.size, digest, blob.label,
+                                                 on_entry, on_content, self.progress.advance)
+
+                self._run(blob.key, blob.size, False, read)
         except BaseException:
             hashes.close()
             raise

@@ -115,7 +115,7 @@ class BlobResult:
     asked for, so the next layer is parsed while this one is still being hashed."""
 
     def __init__(self, blob_size: int, entries: int, compression: str, diff_hash: Digest,
-                 blob_digest: str | None):
+                 blob_digest: str | Digest | None):
         self.blob_size, self.entries, self.compression = blob_size, entries, compression
         self._diff_hash = diff_hash
         self._blob_digest = blob_digest
@@ -127,7 +127,11 @@ class BlobResult:
     @property
     def blob_digest(self) -> str:
         """Digest of the stored bytes; for an uncompressed blob that is the diff-ID."""
-        return self._blob_digest or self.diff_id
+        if self._blob_digest is None:
+            return self.diff_id
+        if isinstance(self._blob_digest, str):
+            return self._blob_digest
+        return "sha256:" + self._blob_digest.hexdigest()
 
     def close(self) -> None:
         """Finish the background hash of a blob whose digest nobody will ask for."""
@@ -334,14 +338,16 @@ _READ_ERRORS = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSErro
 
 def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
                     on_content: ContentCallback | None = None,
-                    on_bytes: Callable[[int], None] | None = None) -> BlobResult:
-    """Stream one layer blob through the callbacks. `layer` names it in every error."""
+                    on_bytes: Callable[[int], None] | None = None,
+                    stored_digest: Digest | None = None) -> BlobResult:
+    """Stream one layer blob through the callbacks. `layer` names it in every error.
+    `stored_digest`, when given, is the digest of the stored bytes computed elsewhere."""
     counted = CountingHasher(raw, on_bytes)
     reader: ForwardReader | None = None
     try:
         stream, compression = _open_decompressed(counted, layer)
-        if compression == "none":
-            counted.sha = None  # the blob is the tar: one hash serves as digest and diff-ID
+        if compression == "none" or stored_digest is not None:
+            counted.sha = None  # uncompressed, the blob is the tar: one hash serves as both
         reader = ForwardReader(stream, layer)
         count = _walk(reader, layer, on_entry, on_content)
         reader.drain()
@@ -354,7 +360,9 @@ def read_layer_blob(raw: BinaryIO, layer: str, on_entry: EntryCallback,
         if reader is not None and reader.sha is not None and sys.exc_info()[0] is not None:
             reader.sha.close()
     assert reader.sha is not None
-    blob_digest = None if counted.sha is None else "sha256:" + counted.sha.hexdigest()
+    blob_digest: str | Digest | None = stored_digest if compression != "none" else None
+    if counted.sha is not None:
+        blob_digest = "sha256:" + counted.sha.hexdigest()
     return BlobResult(counted.count, count, compression, reader.sha, blob_digest)
 
 
