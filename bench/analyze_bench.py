@@ -119,11 +119,11 @@ def main() -> None:
 
     print(f"image: {size / 1e9:.2f} GB archive, {len(layer_tars)} layers, {entries} layer entries; "
           f"medians of {args.runs} runs")
-    print(f"tar -tvf FILE:    {listing:7.2f} s {spread('listing')}  seeks past file data; reads headers only")
-    print(f"tar -tvf - (pipe):{floor:7.2f} s {spread('floor')}  reads every byte: the floor")
-    print(f"dockopt analyze:  {ours:7.2f} s {spread('dockopt')}  = {ours / floor:.2f}x the read floor (target <= 3x), "
-          f"{ours / theirs:.2f}x syft (target <= 0.3x), peak RSS {max(peaks) / 1024:.0f} MB (target < 300 MB)")
-    print(f"syft -o json:     {theirs:7.2f} s {spread('syft')}")
+    print(f"tar -tvf FILE:    {listing:7.3f} s {spread('listing')}  seeks past file data; reads headers only")
+    print(f"tar -tvf - (pipe):{floor:7.3f} s {spread('floor')}  reads every byte: the floor")
+    print(f"dockopt analyze:  {ours:7.3f} s {spread('dockopt')}  = {ours / floor:.3f}x the read floor (target <= 3x), "
+          f"{ours / theirs:.3f}x syft (target <= 0.3x), peak RSS {max(peaks) / 1024:.0f} MB (target < 300 MB)")
+    print(f"syft -o json:     {theirs:7.3f} s {spread('syft')}")
 
 
 if __name__ == "__main__":
