@@ -7,6 +7,7 @@ once the manifest is known; `Visitor.finish` then sees the assembled `ScanResult
 
 from __future__ import annotations
 
+import gc
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -254,6 +255,10 @@ def scan_image(source: Source, visitors: Sequence[Visitor] = (), progress: Progr
     with `verify=False` the caller may analyse the result while they finish, and must call
     `ScanResult.verify()` before it shows anything."""
     reader = LayerReader(visitors, progress)
+    # The walk allocates an object or more per entry, none of them in cycles: the cyclic
+    # collector would only traverse the growing heap again and again.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         image, keys = source.read(reader)
         fs = MergedFilesystem()
@@ -278,6 +283,9 @@ def scan_image(source: Source, visitors: Sequence[Visitor] = (), progress: Progr
     except BaseException:
         reader.close()
         raise
+    finally:
+        if collecting:
+            gc.enable()
     if verify:
         result.verify()
     return result
