@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,9 @@ class EntryType(enum.Enum):
     OPAQUE = "opaque"  # `.wh..wh..opq`: path is a directory whose lower-layer content is hidden
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    """One tar member of a layer, with its path normalised to an absolute image path."""
+class FileEntry(NamedTuple):
+    """One tar member of a layer, with its path normalised to an absolute image path.
+    (A named tuple: one is made per layer entry, and a tuple is the cheapest immutable record.)"""
 
     path: str
     type: EntryType

@@ -222,6 +222,9 @@ def _octal(field: bytes) -> int:
     return int(field.split(b"\0", 1)[0].strip() or b"0", 8)
 
 
+_EIGHTS = (8,) * 6
+
+
 def _plain_member(buf: bytes) -> tuple[str, EntryType, int, int, int, int, int, str] | None:
     """(name, type, size, mode, uid, gid, mtime, linkname) of a header block that needs nothing
     but itself, read exactly as tarfile reads it; None for anything else (tarfile's to judge)."""
@@ -233,7 +236,7 @@ def _plain_member(buf: bytes) -> tuple[str, EntryType, int, int, int, int, int, 
     canonical = _CANONICAL_NUMBERS.fullmatch(buf, 100, 156)
     try:
         if canonical is not None:  # what GNU tar, Go and Python write: one match reads them all
-            mode, uid, gid, size, mtime, chksum = [int(g, 8) for g in canonical.groups()]
+            mode, uid, gid, size, mtime, chksum = map(int, canonical.groups(), _EIGHTS)
         elif any(buf[i] in _SPECIAL_NUMBER for i in (100, 108, 116, 124, 136, 148)):
             return None
         else:

@@ -118,7 +118,7 @@ class LeftoversCheck(ImageCheck):
                 root = path.split("/.git/", 1)[0] + "/.git" if rule.rule_id == "leftovers.git" else None
                 add(rule.rule_id, path, node.layer, size, root)
                 continue
-            m = PYC.match(path)
+            m = PYC.match(path) if path.endswith(".pyc") else None
             # Distribution Python packages are byte-compiled by their postinst on purpose.
             if m and not path.startswith(DISTRO_PYTHON) and fs.get(f"{m.group(1)}/{m.group(2)}.py") is not None:
                 add("leftovers.pycache", path, node.layer, size)

@@ -64,7 +64,7 @@ class PrivilegeCheck(ImageCheck):
         out = []
         for path, node in result.fs.nodes.items():
             entry = node.entry
-            if entry.type is not EntryType.FILE or not (entry.is_setuid or entry.is_setgid):
+            if not entry.mode & 0o6000 or entry.type is not EntryType.FILE:
                 continue
             if node.layer < base_layers:
                 continue  # the base image's standard setuid programs (passwd, su …) are its choice

@@ -25,6 +25,8 @@ from dockopt.inspect.pkgdb import (
 )
 
 BIN_DIRS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
+BIN_PREFIXES = ("/bin/", "/sbin/", "/usr/")
+"""Every path in BIN_DIRS starts with one of these: a cheap first test."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,8 @@ class ToolsCheck(ImageCheck):
             if kind is not None:
                 groups.setdefault((kind.name, index), []).append(name)
         for path, node in result.fs.nodes.items():
-            if node.entry.type in (EntryType.DIR, EntryType.WHITEOUT, EntryType.OPAQUE):
+            if not path.startswith(BIN_PREFIXES) or node.entry.type in (EntryType.DIR, EntryType.WHITEOUT,
+                                                                         EntryType.OPAQUE):
                 continue
             kind = kind_of_binary(path)
             if kind is None or any(a in owners for a in usr_aliases(path)):
