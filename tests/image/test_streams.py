@@ -79,3 +79,10 @@ def test_chunk_stream_reads_exactly_what_was_sent():
 def test_header_byte_sum_is_exact():
     for block in (bytes(512), b"\xff" * 512, *(os.urandom(512) for _ in range(50))):
         assert _byte_sum(block) == sum(block)
+
+
+def test_region_digests_without_preadv(tmp_path, monkeypatch):
+    """Platforms without preadv (macOS) read with pread instead."""
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    monkeypatch.delattr(os, "preadv")
+    check_hashes(tmp_path)

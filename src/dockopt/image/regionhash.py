@@ -34,10 +34,15 @@ def work():
             ident, fd, offset, size = jobs.pop()
         sha, pos, end = hashlib.sha256(), offset, offset + size
         while pos < end:
-            got = os.preadv(fd, [view[:min(len(buf), end - pos)]], pos)
+            if hasattr(os, "preadv"):
+                got = os.preadv(fd, [view[:min(len(buf), end - pos)]], pos)
+                data = view[:got]
+            else:  # no preadv (macOS): a copy per read
+                data = os.pread(fd, min(len(buf), end - pos), pos)
+                got = len(data)
             if got <= 0:
                 break
-            sha.update(view[:got])
+            sha.update(data)
             pos += got
         line = "%d %s\n" % (ident, sha.hexdigest() if pos == end else "-")
         with lock:
@@ -68,12 +73,17 @@ def _hash_region(region: Region, chunk: int = 4 << 20) -> str | None:
     view = memoryview(buf)
     while pos < end:
         try:
-            got = os.preadv(region.fd, [view[:min(chunk, end - pos)]], pos)
+            if hasattr(os, "preadv"):
+                got = os.preadv(region.fd, [view[:min(chunk, end - pos)]], pos)
+                data: bytes | memoryview = view[:got]
+            else:  # no preadv (macOS): a copy per read
+                data = os.pread(region.fd, min(chunk, end - pos), pos)
+                got = len(data)
         except OSError:
             return None  # unreadable: no digest, so the layer fails its check
         if got <= 0:
             return None  # the file is shorter than the range: no digest
-        sha.update(view[:got])
+        sha.update(data)
         pos += got
     return sha.hexdigest()
 
