@@ -18,7 +18,7 @@ def ranges(data: bytes) -> list[tuple[int, int]]:
     return [(0, len(data)), (0, 0), (1, 1000), (4095, 3 << 20), (len(data) - 10, 10), (777, 5 << 20)]
 
 
-def check_hashes(tmp_path) -> None:
+def check_hashes(tmp_path, helper: bool) -> None:
     data = os.urandom(9 << 20)
     path = tmp_path / "blob"
     path.write_bytes(data)
@@ -27,6 +27,7 @@ def check_hashes(tmp_path) -> None:
     regions = [Region(fd if i % 2 else other, offset, size) for i, (offset, size) in enumerate(ranges(data))]
     regions.append(Region(fd, len(data) - 5, 100))  # runs past the end of the file
     hashes = RegionHashes(regions)
+    assert (hashes._proc is not None) == helper
     # The caller may close its descriptors at once: the digests are computed from copies.
     os.close(fd)
     os.close(other)
@@ -39,12 +40,12 @@ def check_hashes(tmp_path) -> None:
 
 
 def test_region_digests_from_the_helper_process(tmp_path):
-    check_hashes(tmp_path)
+    check_hashes(tmp_path, helper=True)
 
 
 def test_region_digests_in_threads_when_no_helper_starts(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
-    check_hashes(tmp_path)
+    check_hashes(tmp_path, helper=False)
 
 
 def test_closing_early_stops_the_helper(tmp_path):
@@ -85,4 +86,4 @@ def test_region_digests_without_preadv(tmp_path, monkeypatch):
     """Platforms without preadv (macOS) read with pread instead."""
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     monkeypatch.delattr(os, "preadv")
-    check_hashes(tmp_path)
+    check_hashes(tmp_path, helper=False)

@@ -4,13 +4,12 @@ A layer stored uncompressed in a regular file (a `docker save` archive, an OCI l
 straight from the file while the parser seeks through its headers: the two need not share a
 stream. Hashing is most of the work (1.5 GB is about a second of one core), and in-process
 hashing threads starve behind a busy parser thread on the GIL, so the ranges are hashed in a
-small helper interpreter that inherits the open descriptors. If that helper cannot be started,
-threads in this process do the work instead.
+small helper interpreter (`rangehash_worker`) that inherits the open descriptors. If that
+helper cannot be started, threads in this process do the same work instead.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -18,42 +17,7 @@ import threading
 from dataclasses import dataclass
 
 from dockopt.errors import DockoptError
-
-_HELPER = r"""
-import hashlib, os, sys, threading
-jobs = [tuple(int(x) for x in line.split()) for line in sys.stdin]
-jobs.reverse()
-lock = threading.Lock()
-def work():
-    buf = bytearray(1 << 20)
-    view = memoryview(buf)
-    while True:
-        with lock:
-            if not jobs:
-                return
-            ident, fd, offset, size = jobs.pop()
-        sha, pos, end = hashlib.sha256(), offset, offset + size
-        while pos < end:
-            if hasattr(os, "preadv"):
-                got = os.preadv(fd, [view[:min(len(buf), end - pos)]], pos)
-                data = view[:got]
-            else:  # no preadv (macOS): a copy per read
-                data = os.pread(fd, min(len(buf), end - pos), pos)
-                got = len(data)
-            if got <= 0:
-                break
-            sha.update(data)
-            pos += got
-        line = "%d %s\n" % (ident, sha.hexdigest() if pos == end else "-")
-        with lock:
-            sys.stdout.write(line)
-            sys.stdout.flush()
-threads = [threading.Thread(target=work) for _ in range(int(sys.argv[1]))]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-"""
+from dockopt.image import rangehash_worker
 
 
 @dataclass(frozen=True)
@@ -65,27 +29,6 @@ class Region:
 
 def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
-
-
-def _hash_region(region: Region, chunk: int = 4 << 20) -> str | None:
-    sha, pos, end = hashlib.sha256(), region.offset, region.offset + region.size
-    buf = bytearray(chunk)
-    view = memoryview(buf)
-    while pos < end:
-        try:
-            if hasattr(os, "preadv"):
-                got = os.preadv(region.fd, [view[:min(chunk, end - pos)]], pos)
-                data: bytes | memoryview = view[:got]
-            else:  # no preadv (macOS): a copy per read
-                data = os.pread(region.fd, min(chunk, end - pos), pos)
-                got = len(data)
-        except OSError:
-            return None  # unreadable: no digest, so the layer fails its check
-        if got <= 0:
-            return None  # the file is shorter than the range: no digest
-        sha.update(data)
-        pos += got
-    return sha.hexdigest()
 
 
 class RegionHashes:
@@ -102,8 +45,10 @@ class RegionHashes:
             return
         order = sorted(range(len(regions)), key=lambda i: -regions[i].size)
         try:
+            if not os.path.isfile(rangehash_worker.__file__):
+                raise OSError("the hashing helper is not a file (a zipped install)")
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _HELPER, str(_workers())],
+                [sys.executable, "-I", "-S", rangehash_worker.__file__, str(_workers())],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 pass_fds=sorted({r.fd for r in regions}), text=True)
             assert self._proc.stdin is not None
@@ -123,13 +68,15 @@ class RegionHashes:
         self._dups = {fd: os.dup(fd) for fd in {r.fd for r in self.regions}}
 
         def work() -> None:
+            view = memoryview(bytearray(4 << 20))  # larger reads: fewer returns to the GIL
             while True:
                 with lock:
                     if not pending:
                         return
                     i = pending.pop()
                 region = self.regions[i]
-                self._digests[i] = _hash_region(Region(self._dups[region.fd], region.offset, region.size))
+                self._digests[i] = rangehash_worker.digest_range(self._dups[region.fd], region.offset,
+                                                                 region.size, view)
 
         self._threads = [threading.Thread(target=work, daemon=True) for _ in range(_workers())]
         for thread in self._threads:
