@@ -1,4 +1,5 @@
-"""The one streaming pass: every layer blob is read once and its entries go to every visitor.
+"""The one pass: every layer blob is walked once and its entries go to every visitor; its
+digests are computed beside the walk (see `scan_files` and `ScanResult.verify`).
 
 Sources deliver blobs in whatever order they have them (a `docker save` stream is not in
 layer order), so visitors receive a `LayerRef` whose position(s) in the image are filled in

@@ -1,9 +1,10 @@
-"""Reading one layer blob safely, as a stream, exactly once.
+"""Reading one layer blob safely, exactly once: as a stream, or by seeking in a file.
 
 The blob may be an uncompressed tar, gzip or zstd (sniffed by magic bytes, never trusted from
-a media type). While the tar streams past, we hash both the stored bytes (blob digest) and the
-uncompressed bytes (diff-ID), normalise member paths, reject hostile members, and hand each
-entry (and, when asked, a bounded prefix of its content) to a callback.
+a media type). We normalise member paths, reject hostile members, and hand each entry (and,
+when asked, a bounded prefix of its content) to a callback. The digests of the stored bytes
+(blob digest) and of the tar (diff-ID) are computed as the stream passes, or, for a blob in a
+file, by a helper reading the same file (`regionhash`).
 """
 
 from __future__ import annotations
@@ -111,8 +112,8 @@ class Digest(Protocol):
 
 
 class BlobResult:
-    """What reading a blob found. The digests are computed on helper threads and known once
-    asked for, so the next layer is parsed while this one is still being hashed."""
+    """What reading a blob found. The digests are computed on helper threads or in a helper
+    process and known once asked for, so the next layer is parsed while this one is hashed."""
 
     def __init__(self, blob_size: int, entries: int, compression: str, diff_hash: Digest,
                  blob_digest: str | Digest | None):
