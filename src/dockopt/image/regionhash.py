@@ -16,7 +16,6 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from dockopt.errors import DockoptError
 from dockopt.image import rangehash_worker
 
 
@@ -32,50 +31,50 @@ def _workers() -> int:
 
 
 class RegionHashes:
-    """Starts hashing every region at once (largest first, so the helpers finish together);
-    `digest(i)` waits for region i. None means the file ended inside the region."""
+    """Starts hashing every region at once (largest first, so the workers finish together);
+    `digest(i)` waits for region i. None means the file ended inside the region.
+
+    It keeps its own copies of the descriptors, so the caller may close its files at once; if
+    the helper process stops early, the digests it had not given are computed here instead."""
 
     def __init__(self, regions: list[Region]):
         self.regions = regions
         self._digests: dict[int, str | None] = {}
         self._proc: subprocess.Popen[str] | None = None
         self._threads: list[threading.Thread] = []
-        self._dups: dict[int, int] = {}
+        self._fds = {fd: os.dup(fd) for fd in {r.fd for r in regions}}
+        order = sorted(range(len(regions)), key=lambda i: -regions[i].size)
         if not regions:
             return
-        order = sorted(range(len(regions)), key=lambda i: -regions[i].size)
         try:
             if not os.path.isfile(rangehash_worker.__file__):
                 raise OSError("the hashing helper is not a file (a zipped install)")
             self._proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", rangehash_worker.__file__, str(_workers())],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                pass_fds=sorted({r.fd for r in regions}), text=True)
+                pass_fds=sorted(self._fds.values()), text=True)
             assert self._proc.stdin is not None
             # The helper reads every request before it writes a line: no pipe can fill both ways.
-            self._proc.stdin.write("".join(f"{i} {regions[i].fd} {regions[i].offset} {regions[i].size}\n"
+            self._proc.stdin.write("".join(f"{i} {self._fds[regions[i].fd]} {regions[i].offset} {regions[i].size}\n"
                                            for i in order))
             self._proc.stdin.close()
         except (OSError, ValueError):
-            self.close()
-            self._proc = None
+            self._stop_helper()
             self._start_threads(order)
 
     def _start_threads(self, order: list[int]) -> None:
         pending = list(reversed(order))
         lock = threading.Lock()
-        # Own descriptors: the caller may close its own before the digests are done.
-        self._dups = {fd: os.dup(fd) for fd in {r.fd for r in self.regions}}
 
         def work() -> None:
             view = memoryview(bytearray(4 << 20))  # larger reads: fewer returns to the GIL
             while True:
                 with lock:
-                    if not pending:
+                    if not pending or self._fds == {}:  # none left, or closed
                         return
                     i = pending.pop()
                 region = self.regions[i]
-                self._digests[i] = rangehash_worker.digest_range(self._dups[region.fd], region.offset,
+                self._digests[i] = rangehash_worker.digest_range(self._fds[region.fd], region.offset,
                                                                  region.size, view)
 
         self._threads = [threading.Thread(target=work, daemon=True) for _ in range(_workers())]
@@ -83,35 +82,40 @@ class RegionHashes:
             thread.start()
 
     def digest(self, i: int) -> str | None:
-        if self._proc is None:
+        if self._proc is not None:
+            assert self._proc.stdout is not None
+            while i not in self._digests:
+                parts = self._proc.stdout.readline().split()
+                if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) >= len(self.regions):
+                    # The helper stopped (killed, or refused to run): do the rest here.
+                    self._stop_helper()
+                    self._start_threads([j for j in range(len(self.regions)) if j not in self._digests])
+                    break
+                self._digests[int(parts[0])] = None if parts[1] == "-" else parts[1]
+        if i not in self._digests:
             for thread in self._threads:
                 thread.join()
-            return self._digests[i]
-        assert self._proc.stdout is not None
-        while i not in self._digests:
-            line = self._proc.stdout.readline()
-            parts = line.split()
-            if len(parts) != 2 or not parts[0].isdigit():
-                self.close()
-                raise DockoptError("the helper process hashing the layers stopped unexpectedly")
-            self._digests[int(parts[0])] = None if parts[1] == "-" else parts[1]
         return self._digests[i]
+
+    def _stop_helper(self) -> None:
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+        self._proc = None
 
     def close(self) -> None:
         """Stop hashing (after an error), or reap the helper (once every digest is known)."""
-        if self._dups:
-            for thread in self._threads:
-                thread.join()
-            for fd in self._dups.values():
-                os.close(fd)
-            self._dups = {}
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-        if self._proc is not None:
-            self._proc.wait()
-            for pipe in (self._proc.stdin, self._proc.stdout):
-                if pipe is not None and not pipe.closed:
-                    pipe.close()
+        self._stop_helper()
+        fds, self._fds = self._fds, {}  # threads take no new region once this is empty
+        for thread in self._threads:
+            thread.join()
+        for fd in fds.values():
+            os.close(fd)
 
 
 class PendingDigest:
