@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dockopt.image.tarstream import FastTarInfo
+from dockopt.image.tarheader import FastTarInfo
 
 FIELDS = ("name", "size", "mode", "uid", "gid", "mtime", "type", "linkname", "uname", "gname",
           "devmajor", "devminor", "offset_data", "sparse")

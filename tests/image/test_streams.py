@@ -11,7 +11,7 @@ import sys
 
 from dockopt.image.regionhash import Region, RegionHashes
 from dockopt.image.scan import StreamFromChunks
-from dockopt.image.tarstream import _byte_sum
+from dockopt.image.tarheader import _byte_sum
 
 
 def ranges(data: bytes) -> list[tuple[int, int]]:
