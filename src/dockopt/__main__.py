@@ -1,4 +1,4 @@
-from dockopt.cli.main import main
+from dockopt.cli.main import run
 
 if __name__ == "__main__":
-    main()
+    run()

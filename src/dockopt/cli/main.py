@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -69,3 +70,22 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("dockopt: interrupted", err=True)
         sys.exit(130)
+
+
+def run() -> None:
+    """The console entry point: `main`, then exit without tearing the interpreter down. Every
+    file has been written and closed by then, and freeing a large image model object by object
+    takes longer than the kernel takes to reclaim the whole process."""
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+    os._exit(code)
