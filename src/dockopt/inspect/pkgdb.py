@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dockopt.catalog.dpkg import installed, parse_control
-
 DPKG_STATUS = "/var/lib/dpkg/status"
 DPKG_INFO = "/var/lib/dpkg/info/"
 APK_INSTALLED = "/lib/apk/db/installed"
@@ -12,6 +10,8 @@ APK_INSTALLED = "/lib/apk/db/installed"
 
 def dpkg_installed(text: str) -> list[str]:
     """Names of installed packages, in file order."""
+    from dockopt.catalog.dpkg import installed, parse_control  # only when a status file exists
+
     return [stanza["Package"] for stanza in parse_control(text) if installed(stanza)]
 
 
