@@ -18,6 +18,8 @@ from typing import Callable
 
 import pytest
 
+from tests.files import write_tree
+
 TEST_LABEL = "dockopt.test"
 DEBIAN_BASE = "dockopt-test/debian:bookworm"
 BUSYBOX_BASE = "dockopt-test/busybox:latest"
@@ -76,13 +78,7 @@ class ImageBuilder:
         with tempfile.TemporaryDirectory(prefix="dockopt-ctx-") as ctx:
             ctx_path = Path(ctx)
             (ctx_path / "Dockerfile").write_text(dockerfile)
-            for rel, content in files.items():
-                target = ctx_path / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(content, bytes):
-                    target.write_bytes(content)
-                else:
-                    target.write_text(content)
+            write_tree(ctx_path, files)
             if buildkit:
                 cli = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
                 proc = subprocess.run(

@@ -11,18 +11,13 @@ import pytest
 from dockopt.dockerfile.context import load_context
 from dockopt.dockerfile.context_advice import FIX_HEADER, fix_ignore_file, suggest
 from dockopt.dockerfile.context_refs import context_references
+from tests.files import write_tree
 
 
 def make(root: Path, files: dict[str, str | bytes], dockerfile: str = "FROM scratch\nCOPY . /app\n") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "Dockerfile").write_text(dockerfile)
-    for rel, content in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content)
+    write_tree(root, files)
     return root
 
 

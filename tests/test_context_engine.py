@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from dockopt.dockerfile.context import load_context
+from tests.files import write_tree
 
 pytestmark = pytest.mark.engine
 
@@ -86,10 +87,7 @@ ORDER_FILES = [
 
 
 def _write(root: Path, files: list[str]) -> None:
-    for rel in files:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(f"content of {rel}\n")
+    write_tree(root, {rel: f"content of {rel}\n" for rel in files})
 
 
 def _tricky(root: Path) -> str:

@@ -15,6 +15,16 @@ from dockopt.errors import InputError
 CANDIDATES = (".dockopt.yaml", ".dockopt.yml")
 
 
+def read_user_text(path: Path, what: str) -> str:
+    """A UTF-8 text file the user named (config, ignore file); one clear error otherwise."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{what} {path} is not UTF-8 text") from None
+
+
 def find_config(start: Path | None = None) -> Path | None:
     """The first config file in `start` (default: the working directory) or its parents."""
     here = (start or Path.cwd()).resolve()
@@ -45,12 +55,7 @@ def load_config(path: Path | str | None = None) -> dict[str, Any]:
             return {}
         path = found
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"config file {path} is not UTF-8 text") from None
+    text = read_user_text(path, "config file")
     import yaml  # only when there is a config file: it costs a tenth of the start-up
 
     try:

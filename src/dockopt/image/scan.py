@@ -147,8 +147,8 @@ class LayerReader:
         for hashes in self._hashes:
             hashes.close()
 
-    def scan(self, key: str, stream: BinaryIO, label: str, expected_digest: str | None = None,
-             size: int | None = None, tolerate: bool = False) -> None:
+    def scan(self, key: str, stream: BinaryIO, label: str, size: int | None = None,
+             tolerate: bool = False) -> None:
         """Read one blob. `label` names the layer in errors. With `tolerate`, an error is kept and
         raised only if the blob turns out to be a layer (archives hold other blobs too)."""
         if key in self.scans:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from dockopt.config import read_user_text
 from dockopt.errors import InputError
 from dockopt.vuln.match import Match
 
@@ -88,12 +89,7 @@ def parse_rules(data: Any, origin: str) -> list[IgnoreRule]:
 
 
 def load_rules(path: Path) -> list[IgnoreRule]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read ignore file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"ignore file {path} is not UTF-8 text") from None
+    text = read_user_text(path, "ignore file")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -22,6 +22,16 @@ def is_whole_context(ins: Instruction) -> bool:
     return any(posixpath.normpath(s) in (".", "/") or s in ("*", "./*") for s in eff.copy_sources())
 
 
+def _runs_after_context(stage):
+    """(the first COPY of the whole context, each parsed RUN after it) in a stage."""
+    copy = None
+    for ins in stage.instructions:
+        if copy is None and is_whole_context(ins):
+            copy = ins
+        elif copy is not None and ins.keyword == "RUN" and not ins.error:
+            yield copy, ins
+
+
 def _os_install(info: RunInfo) -> Command | None:
     for mgr in MANAGERS:
         if mgr.name in OS_MANAGERS:
@@ -39,16 +49,12 @@ rebuilt, including slow package installs that do not need the sources at all."""
       good="RUN apt-get update && apt-get install -y --no-install-recommends libpq5\nCOPY . /app")
 def context_before_packages(ctx: LintContext):
     for stage in ctx.stages:
-        copy = None
-        for ins in stage.instructions:
-            if copy is None and is_whole_context(ins):
-                copy = ins
-            elif copy is not None and ins.keyword == "RUN" and not ins.error:
-                cmd = _os_install(ctx.run(ins))
-                if cmd is not None:
-                    yield Hit(copy, f"the whole context is copied before `{cmd.name} {cmd.subcommand()}` "
-                              f"at line {ins.line}: any source change re-runs the install")
-                    break
+        for copy, ins in _runs_after_context(stage):
+            cmd = _os_install(ctx.run(ins))
+            if cmd is not None:
+                yield Hit(copy, f"the whole context is copied before `{cmd.name} {cmd.subcommand()}` "
+                          f"at line {ins.line}: any source change re-runs the install")
+                break
 
 
 # (program, subcommands or None for any, manifests that pin the dependencies)
@@ -207,13 +213,11 @@ def _is_setup_run(info: RunInfo) -> bool:
       good="RUN useradd --system app && mkdir -p /data\nCOPY . /app")
 def setup_after_context(ctx: LintContext):
     for stage in ctx.stages:
-        copy = None
-        for ins in stage.instructions:
-            if copy is None and is_whole_context(ins):
-                copy = ins
-            elif copy is not None and ins.keyword == "RUN" and not ins.error and not ins.flags:
-                info = ctx.run(ins)
-                if _is_setup_run(info) and _os_install(info) is None:
-                    yield Hit(ins, f"this RUN does not use the sources copied at line {copy.line}; "
-                              "move it above that COPY to keep it cached")
-                    break
+        for copy, ins in _runs_after_context(stage):
+            if ins.flags:
+                continue
+            info = ctx.run(ins)
+            if _is_setup_run(info) and _os_install(info) is None:
+                yield Hit(ins, f"this RUN does not use the sources copied at line {copy.line}; "
+                          "move it above that COPY to keep it cached")
+                break

@@ -60,7 +60,7 @@ class RegistrySource(Source):
                     return ImageFormatError(f"download broke off: {exc}", label)
 
                 with client.blob_stream(self.name.repository, layer.digest) as chunks:
-                    reader.scan(layer.digest, StreamFromChunks(chunks, broken), label, layer.digest, layer.size)  # type: ignore[arg-type]
+                    reader.scan(layer.digest, StreamFromChunks(chunks, broken), label, layer.size)  # type: ignore[arg-type]
             return image, keys
         except httpx.HTTPError as exc:
             from dockopt.errors import RegistryError

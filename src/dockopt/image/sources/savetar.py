@@ -59,10 +59,9 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
             is_blob = path.startswith("/blobs/")
             if path.endswith("/layer.tar") or (is_blob and _looks_like_layer(head)):
                 key = "sha256:" + posixpath.basename(path) if is_blob else path
-                expected = key if is_blob and path.startswith("/blobs/sha256/") else None
                 # Blobs of an OCI layout may be non-layers (attestations); judge them once the
                 # manifest says what they are.
-                reader.scan(key, buffered, f"{path.lstrip('/')}", expected, member.size, tolerate=is_blob)
+                reader.scan(key, buffered, f"{path.lstrip('/')}", member.size, tolerate=is_blob)
             elif member.size <= MAX_JSON:
                 docs[path] = buffered.read()
     except ImageFormatError:
