@@ -1,0 +1,108 @@
+"""The shared loaders for untrusted documents: caps on size, depth, aliases and file type."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from dockopt.errors import ImageFormatError, InputError
+from dockopt.safeload import (check_depth, load_json, load_json_object, load_yaml,
+                              read_regular_file, read_text_file)
+
+
+def test_json_depth_cap_below_orjson_limit():
+    assert load_json(b"[" * 100 + b"]" * 100, "doc") == load_json(b"[" * 100 + b"]" * 100, "doc")
+    with pytest.raises(InputError, match="doc: nested deeper than 100 levels"):
+        load_json(b"[" * 101 + b"]" * 101, "doc")
+    with pytest.raises(InputError, match="nested deeper"):
+        load_json(b"[" * 200_000 + b"]" * 200_000, "doc")
+
+
+def test_json_errors_use_the_callers_class_and_name_the_document():
+    with pytest.raises(ImageFormatError, match="^blob x: invalid JSON"):
+        load_json(b"{", "blob x", error=ImageFormatError)
+    with pytest.raises(InputError, match="too large"):
+        load_json(b"[]" + b" " * 100, "doc", max_bytes=50)
+    with pytest.raises(InputError, match="expected a JSON object, got a list"):
+        load_json_object(b"[1,2]", "doc")
+    assert load_json_object(b'{"a": [1, {"b": null}]}', "doc") == {"a": [1, {"b": None}]}
+
+
+def test_check_depth_counts_objects_and_lists_alike():
+    value: object = 1
+    for i in range(10):
+        value = {"k": value} if i % 2 else [value]
+    check_depth(value, "doc", max_depth=10)
+    with pytest.raises(InputError):
+        check_depth(value, "doc", max_depth=9)
+
+
+def test_yaml_plain_documents_load():
+    assert load_yaml("a: 1\nb: [x, {c: d}]\n", "cfg") == {"a": 1, "b": ["x", {"c": "d"}]}
+    assert load_yaml("", "cfg") is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: " + "[" * 3000 + "]" * 3000, "nested too deeply"),
+    ("a: " + "[" * 150 + "]" * 150, "nested deeper than 100 levels"),
+    ("a: &x [*x]\n", "refers to itself"),
+    ("expires: 2025-13-45\n", r"invalid value '2025-13-45': month must be in 1\.\.12 at line 1"),
+    ("a: !!python/object/apply:os.system [id]\n", "could not determine a constructor"),
+    ("a: [1, 2\n", "not valid YAML"),
+])
+def test_yaml_hostile_documents_are_one_error(text, message):
+    with pytest.raises(InputError, match=message):
+        load_yaml(text, "cfg")
+
+
+def test_yaml_alias_bomb_is_refused_without_expanding():
+    names = "abcdefghij"
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    lines += [f"{names[i + 1]}: &{names[i + 1]} [" + ",".join([f"*{names[i]}"] * 9) + "]" for i in range(8)]
+    code = ("import sys; from dockopt.safeload import load_yaml; from dockopt.errors import InputError\n"
+            "try:\n load_yaml(sys.stdin.read(), 'cfg')\nexcept InputError as e:\n print(e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], input="\n".join(lines) + "\n", text=True,
+                          capture_output=True, timeout=60,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)))
+    assert proc.returncode == 0, proc.stderr
+    assert "aliases expand to more than" in proc.stdout
+
+
+def test_yaml_shared_aliases_within_bound_load():
+    assert load_yaml("x: &x {a: 1}\ny: *x\nz: *x\n", "cfg") == {"x": {"a": 1}, "y": {"a": 1}, "z": {"a": 1}}
+
+
+def test_read_regular_file_refuses_fifo_device_and_directory(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="is a FIFO, not a regular file"):
+        read_regular_file(fifo, "Dockerfile")  # must not block waiting for a writer
+    with pytest.raises(InputError, match="is a character device"):
+        read_regular_file("/dev/zero", "Dockerfile")
+    with pytest.raises(InputError, match="is a directory"):
+        read_regular_file(tmp_path, "Dockerfile")
+    link = tmp_path / "link"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="is a character device"):
+        read_regular_file(link, "Dockerfile")
+    with pytest.raises(InputError, match="cannot read Dockerfile .*No such file"):
+        read_regular_file(tmp_path / "missing", "Dockerfile")
+
+
+def test_read_regular_file_caps_size_and_reads_through_links(tmp_path):
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 101)
+    with pytest.raises(InputError, match="too large"):
+        read_regular_file(big, "file", max_bytes=100)
+    assert read_regular_file(big, "file", max_bytes=101) == b"x" * 101
+    link = tmp_path / "link"
+    link.symlink_to(big)
+    assert read_regular_file(link, "file") == b"x" * 101
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"\xff\xfe")
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_text_file(bad, "file")
