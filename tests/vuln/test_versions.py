@@ -161,7 +161,7 @@ def test_maven_against_comparable_version():
     assert not failures, failures[:20]
 
 
-# --- Alpine: apk-tools rules (no apk here; vectors written from the rules) ------------------
+# --- Alpine: apk-tools 2.14 rules (no apk here; the corpus test checks apk's own orderings) ---
 
 ALPINE_VECTORS = """
 1.0 < 1.0.1
@@ -210,6 +210,21 @@ ALPINE_VECTORS = """
 0.9.8c-r1 < 0.9.8d
 3.0.20060720 < 20060720
 1.0.0_pre20191002222144-r0 < 1.0.0_pre20210530193627-r0
+6.6.1p1-r2 < 6.6.1p1-r3
+5.7.1p1-r0 < 5.7.1p1-r1
+9.3p1-r0 < 9.3p2-r0
+9.3p2-r0 < 9.4p1-r0
+1.2a3.4 > 1.2a3
+1.00 < 1.0
+006 > 1.06-r6
+1.0_foo < 1.0
+1.0_rc2_p1 > 1.0_rc2
+1.0-r1-r2 > 1.0-r1
+1.0~ab12-r1 = 1.0~cd34-r9
+1.0~ab12-r1 > 1.0-r5
+1.0~ab12-r1 > 1.0.1
+1.0~ab12-r1 < 1.1
+1.123456789012345678 = 1.999999999999999999
 """
 
 
@@ -220,6 +235,15 @@ def test_alpine_vectors():
 def test_alpine_rejects_non_versions():
     with pytest.raises(InvalidVersion):
         compare("alpine", "abc", "1.0")
+
+
+def test_alpine_revision_after_letter_digits_closes_a_range():
+    # openssh-style versions: a fix in -r3 must leave -r3 unaffected and -r2 affected.
+    from dockopt.vuln.ranges import walk
+
+    events = [("introduced", "0"), ("fixed", "6.6.1p1-r3")]
+    assert walk("6.6.1p1-r2", "ECOSYSTEM", events, "alpine") is not None
+    assert walk("6.6.1p1-r3", "ECOSYSTEM", events, "alpine") is None
 
 
 # --- PEP 440, SemVer, RubyGems --------------------------------------------------------------
