@@ -273,3 +273,21 @@ def test_real_syft_sbom_matches_through_source_packages(tmp_path, dockopt):
     assert (bsdutils["name"], bsdutils["version"]) == ("util-linux", "2.38.1-5+deb12u3")
     assert matches["bash"]["match"]["version"] == "5.2.15-2"  # not the binNMU 5.2.15-2+b13
     assert matches["bash"]["package"]["locations"][0]["path"] == "/var/lib/dpkg/status"
+
+
+def test_pypi_semver_range_compares_versions_pep440_cannot_read(tmp_path):
+    # Neither version is PEP 440; under SemVer 1.0.0-alpha.beta < 1.0.0-beta.2 (the fix).
+    from dockopt.vuln.importer import import_paths
+
+    record = {"id": "GHSA-semv-erpy-pi00", "modified": "2024-06-01T00:00:00Z",
+              "affected": [{"package": {"ecosystem": "PyPI", "name": "semverpkg"},
+                            "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"},
+                                                                     {"fixed": "1.0.0-beta.2"}]}]}]}
+    (tmp_path / "osv").mkdir()
+    (tmp_path / "osv" / "GHSA-semv-erpy-pi00.json").write_text(json.dumps(record))
+    import_paths(tmp_path / "db.sqlite3", [tmp_path / "osv"])
+    packages = [Package("semverpkg", "1.0.0-alpha.beta", "python"), Package("semverpkg", "1.0.0-beta.11", "python")]
+    with VulnDB(tmp_path / "db.sqlite3") as db:
+        result = match_packages(packages, db)
+    assert [(m.package.version, m.record_id) for m in result.matches] == [("1.0.0-alpha.beta", "GHSA-semv-erpy-pi00")]
+    assert not any("not comparable" in note or "skipped" in note for note in result.notes), result.notes

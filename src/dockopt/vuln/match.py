@@ -10,7 +10,7 @@ from dockopt.catalog.model import Package
 from dockopt.findings import Category, Finding, Location, Severity
 from dockopt.vuln.db import AffectedRow, RecordRow, VulnDB
 from dockopt.vuln.ecosystems import lookups, scheme_for
-from dockopt.vuln.ranges import PreparedRange, RangeHit, canonical_function, parse_events, prepare
+from dockopt.vuln.ranges import PreparedRange, RangeHit, canonical_function, parse_events, prepare, range_scheme
 from dockopt.vuln.severity import Rating, rate
 from dockopt.vuln.versions import InvalidVersion, key_function
 
@@ -134,12 +134,12 @@ class _Prepared:
             problems: list[str] = []
             for raw in row.ranges:
                 range_type = raw.get("type") or "ECOSYSTEM"
-                range_scheme = "semver" if range_type == "SEMVER" else scheme
+                walk_scheme = range_scheme(range_type, scheme)
                 events = parse_events(raw.get("events"))
-                if range_scheme is None or not events:
+                if walk_scheme is None or not events:
                     continue
                 try:
-                    prepared.append(prepare(range_type, events, range_scheme))
+                    prepared.append(prepare(range_type, events, walk_scheme))
                 except InvalidVersion as exc:
                     problems.append(f"{row.record_id}: {range_type} range skipped ({exc})")
             cached = (prepared, problems)
@@ -231,7 +231,7 @@ class _Target:
         for problem in problems:
             self.notes.setdefault(problem)
         for prepared_range in ranges:
-            key = self.key("semver" if prepared_range.range_type == "SEMVER" else self.scheme)
+            key = self.key(range_scheme(prepared_range.range_type, self.scheme))
             if key is not _UNCOMPARABLE:
                 hit = prepared_range.hit(key)
                 if hit:

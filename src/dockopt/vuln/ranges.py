@@ -32,6 +32,13 @@ class RangeHit:
     """All events of the range, in walk order, for the explanation."""
 
 
+def range_scheme(range_type: str, ecosystem_scheme: str | None) -> str | None:
+    """The version scheme a range's events are ordered in: a SEMVER range is SemVer whatever the
+    ecosystem (a PyPI record may carry one for versions PEP 440 cannot read); ECOSYSTEM ranges
+    use the ecosystem's own scheme (None: unknown ecosystem, the range cannot be walked)."""
+    return "semver" if range_type == "SEMVER" else ecosystem_scheme
+
+
 def parse_events(raw_events: list[dict[str, Any]]) -> list[tuple[str, str]]:
     events = []
     for event in raw_events or ():
@@ -124,4 +131,4 @@ def canonical_function(scheme: str | None) -> Callable[[str], str]:
     return str.strip
 
 
-__all__ = ["RangeHit", "walk", "parse_events", "canonical_function", "InvalidVersion"]
+__all__ = ["RangeHit", "walk", "range_scheme", "parse_events", "canonical_function", "InvalidVersion"]
