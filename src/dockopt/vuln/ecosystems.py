@@ -31,6 +31,10 @@ SCHEME_OF_ECOSYSTEM = {
     "crates.io": "semver",
     "Maven": "maven",
     "RubyGems": "rubygems",
+    "NuGet": "nuget",
+    "Packagist": "packagist",
+    "Hex": "hex",
+    "Pub": "pub",
 }
 
 # Package type -> OSV ecosystem, for types that do not depend on the distro.

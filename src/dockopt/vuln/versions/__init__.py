@@ -16,7 +16,27 @@ class InvalidVersion(ValueError):
     """The text is not a version of this scheme."""
 
 
-SCHEME_NAMES = ("debian", "rpm", "alpine", "pep440", "semver", "maven", "rubygems")
+# Far longer than any published version (the longest real ones, Debian's, stay under 100); a cap
+# keeps every scheme's parse and comparison bounded (no 5,000-digit numbers, no deep nesting).
+MAX_VERSION_LENGTH = 512
+
+
+def bounded(key: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Wraps a scheme's `key`: text that is not a string or is longer than MAX_VERSION_LENGTH is
+    refused before it is parsed."""
+
+    @functools.wraps(key)
+    def checked(text: str) -> Any:
+        if not isinstance(text, str):
+            raise InvalidVersion(f"not a version string: {type(text).__name__}")
+        if len(text) > MAX_VERSION_LENGTH:
+            raise InvalidVersion(f"version longer than {MAX_VERSION_LENGTH} characters: {text[:40]!r}…")
+        return key(text)
+
+    return checked
+
+
+SCHEME_NAMES = ("debian", "rpm", "alpine", "pep440", "semver", "maven", "rubygems", "nuget", "packagist", "hex", "pub")
 
 
 @functools.cache

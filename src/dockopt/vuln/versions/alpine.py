@@ -25,7 +25,7 @@ grammar (the end counting as latest) is older: 1.0 < 1.0.1, 1.0a < 1.0.1, 1.0 < 
 
 from __future__ import annotations
 
-from dockopt.vuln.versions import CmpKey, InvalidVersion
+from dockopt.vuln.versions import CmpKey, InvalidVersion, bounded
 
 # Token kinds in grammar order; `_kind < previous kind` is a syntax error except where noted.
 INVALID, DIGIT_OR_ZERO, DIGIT, LETTER, SUFFIX, SUFFIX_NO, REVISION_NO, END = -1, 0, 1, 2, 3, 4, 5, 6
@@ -153,6 +153,7 @@ def is_valid(text: str) -> bool:
     return tokenize(text)[-1][1] == END
 
 
+@bounded
 def key(text: str) -> CmpKey:
     text = text.strip()
     # apk orders partly invalid versions by their valid prefix; text that does not even begin

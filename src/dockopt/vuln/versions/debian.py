@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from dockopt.vuln.versions import InvalidVersion
+from dockopt.vuln.versions import InvalidVersion, bounded
 
 _PART = re.compile(r"(\D*)(\d*)")
 _UPSTREAM_OK = re.compile(r"^[0-9][A-Za-z0-9.+~:-]*$")
@@ -50,7 +50,7 @@ def split(text: str) -> tuple[int, str, str]:
     rest = text
     if ":" in text:
         head, rest = text.split(":", 1)
-        if not head.isdigit():
+        if not (head.isascii() and head.isdigit()):
             raise InvalidVersion(f"bad epoch in Debian version {text!r}")
         epoch = int(head)
     upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "")
@@ -59,6 +59,7 @@ def split(text: str) -> tuple[int, str, str]:
     return epoch, upstream, revision
 
 
+@bounded
 def key(text: str) -> tuple:
     epoch, upstream, revision = split(text)
     return (epoch, _part_key(upstream), _part_key(revision))

@@ -10,7 +10,7 @@ and "nothing" compares as a release: 1-alpha < 1 < 1-sp < 1.0.1.
 
 from __future__ import annotations
 
-from dockopt.vuln.versions import CmpKey, InvalidVersion
+from dockopt.vuln.versions import CmpKey, InvalidVersion, bounded
 
 QUALIFIERS = ("alpha", "beta", "milestone", "rc", "snapshot", "", "sp")
 ALIASES = {"ga": "", "final": "", "release": "", "cr": "rc"}
@@ -85,7 +85,7 @@ def parse(version: str) -> list:
             add(0 if i == start else item(is_digit, text[start:i]))
             start = i + 1
             open_sublist()
-        elif ch.isdigit():
+        elif ch.isdecimal():  # Java's Character.isDigit: decimal digits of any script
             if not is_digit and i > start:
                 if stack[-1]:
                     # A qualifier after a dot counts as after a dash (1.0.0.CR1 = 1.0.0-CR1).
@@ -152,5 +152,6 @@ def compare(a: str, b: str) -> int:
     return _compare_item(parse(a), parse(b))
 
 
+@bounded
 def key(text: str) -> CmpKey:
     return CmpKey(parse(text), _compare_item)

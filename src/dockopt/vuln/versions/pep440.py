@@ -5,9 +5,10 @@ from __future__ import annotations
 from packaging.version import InvalidVersion as _PackagingInvalid
 from packaging.version import Version
 
-from dockopt.vuln.versions import InvalidVersion
+from dockopt.vuln.versions import InvalidVersion, bounded
 
 
+@bounded
 def key(text: str) -> Version:
     try:
         return Version(text.strip())

@@ -7,7 +7,7 @@ one, numbers compare without leading zeros, letters compare as bytes.
 
 from __future__ import annotations
 
-from dockopt.vuln.versions import CmpKey, InvalidVersion
+from dockopt.vuln.versions import CmpKey, InvalidVersion, bounded
 
 
 def _isalnum(ch: str) -> bool:
@@ -110,5 +110,6 @@ def evr_compare(a: tuple[str | None, str, str | None], b: tuple[str | None, str,
     return (vercmp(a[0] or "0", b[0] or "0") or vercmp(a[1], b[1]) or _cmp_optional(a[2], b[2]))
 
 
+@bounded
 def key(text: str) -> CmpKey:
     return CmpKey(split(text), evr_compare)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
-from dockopt.vuln.versions import InvalidVersion
+from dockopt.vuln.versions import InvalidVersion, bounded
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*|\d+)(?:\.(\d+))?(?:\.(\d+))?"
     r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
-    r"(?:\+[0-9A-Za-z.-]+)?$"
+    r"(?:\+[0-9A-Za-z.-]+)?$",
+    re.ASCII,
 )
 
 # A release sorts after every pre-release of the same version.
@@ -30,6 +31,7 @@ def strip_prefix(text: str) -> str:
     return text
 
 
+@bounded
 def key(text: str) -> tuple:
     match = _SEMVER.match(strip_prefix(text))
     if not match:
