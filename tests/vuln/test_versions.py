@@ -309,3 +309,107 @@ def test_semver_rejects_garbage():
 
 def test_rubygems_vectors():
     _assert_vectors("rubygems", RUBYGEMS_VECTORS)
+
+
+# --- NuGet, Packagist, Hex, Pub: the rules their corpora (SemVer-shaped strings) do not reach ---
+
+NUGET_VECTORS = """
+1.2.3.4 > 1.2.3
+1.0.0.1 < 1.0.1
+1.0.0.0 = 1.0.0
+1.0 = 1.0.0
+1 = 1.0.0.0
+01.02.03 = 1.2.3
+1.0.0-BETA = 1.0.0-beta
+1.0.0-Beta.2 < 1.0.0-beta.10
+1.0.0-alpha < 1.0.0-Alpha.1
+1.0.0-rc.1 < 1.0.0
+1.0.0+build.5 = 1.0.0+other
+1.0.0-beta+meta = 1.0.0-beta
+1.0.0.1-beta > 1.0.0.1-alpha
+1.0.0--1 < 1.0.0-0
+1.0.0-2147483648 > 1.0.0-9
+"""
+
+PACKAGIST_VECTORS = """
+v1.2.3 = 1.2.3
+1.2 = 1.2.0.0
+1.0.0-dev < 1.0.0-alpha1
+1.0.0-alpha1 = 1.0.0-a1
+1.0.0-a1 < 1.0.0-beta1
+1.0.0-beta1 = 1.0.0-b1
+1.0.0-beta2-dev < 1.0.0-beta2
+1.0.0-b1 < 1.0.0-RC1
+1.0.0-RC1 = 1.0.0rc1
+1.0.0-RC1 < 1.0.0
+1.0.0-stable = 1.0.0
+1.0.0 < 1.0.0-patch1
+1.0.0-patch1 = 1.0.0-pl1
+1.0.0p2 > 1.0.0-patch1
+1.0.0-alpha10 > 1.0.0-alpha9
+1.0.0.1 > 1.0.0
+1.0.0+build.5 = 1.0.0
+1.0.0@beta = 1.0.0
+1.x-dev > 1.99.0
+2.0.*-dev < 2.1.0
+20230101 > 99999.0.0
+"""
+
+HEX_VECTORS = """
+1.0.0-alpha < 1.0.0-alpha.1
+1.0.0-alpha.1 < 1.0.0-alpha.beta
+1.0.0-beta.2 < 1.0.0-beta.11
+1.0.0-rc.1 < 1.0.0
+1.0.0+build.1 = 1.0.0+build.2
+1.0.0-Alpha < 1.0.0-alpha
+1.0.0-alpha-1 > 1.0.0-alpha
+"""
+
+PUB_VECTORS = """
+1.0.0-beta < 1.0.0
+1.0.0 < 1.0.0+1
+1.0.0+1 < 1.0.0+2
+1.0.0+2 < 1.0.0+10
+1.0.0+10 < 1.0.0+a
+1.0.0+1 < 1.0.0+1.1
+1.0.0-beta+1 > 1.0.0-beta
+1.0.0-beta+1 < 1.0.0
+01.02.03 = 1.2.3
+1.0.0-01 = 1.0.0-1
+1.0.0+001 = 1.0.0+1
+"""
+
+
+@pytest.mark.parametrize("scheme,vectors", [("nuget", NUGET_VECTORS), ("packagist", PACKAGIST_VECTORS),
+                                            ("hex", HEX_VECTORS), ("pub", PUB_VECTORS)])
+def test_new_scheme_vectors(scheme, vectors):
+    _assert_vectors(scheme, vectors)
+
+
+@pytest.mark.parametrize("scheme,text", [
+    ("nuget", "v1.0.0"), ("nuget", "1.2.3.4.5"), ("nuget", "1.0.0-01"), ("nuget", "1.0-"), ("nuget", "1.0+"),
+    ("nuget", "2147483648.0"), ("nuget", "1..0"), ("nuget", "1.0.0-be_ta"),
+    ("packagist", "dev-main"), ("packagist", "master"), ("packagist", "1.0 as 2.0"), ("packagist", "1.0.0.0.0"),
+    ("packagist", "1.0-foo"), ("packagist", "1.0.0-beta.x"),
+    ("hex", "1.0"), ("hex", "v1.0.0"), ("hex", "01.0.0"), ("hex", "1.0.0-01"), ("hex", "1.0.0-"), ("hex", "1.0.0+"),
+    ("hex", "1.0.0.0"),
+    ("pub", "1.0"), ("pub", "v1.0.0"), ("pub", "1.0.0-"), ("pub", "1.0.0+a+b"), ("pub", "9223372036854775808.0.0"),
+])
+def test_new_schemes_refuse_what_their_parsers_refuse(scheme, text):
+    with pytest.raises(InvalidVersion):
+        compare(scheme, text, "1.0.0")
+
+
+def test_new_ecosystems_use_their_schemes():
+    from dockopt.vuln.ecosystems import scheme_for
+    from dockopt.vuln.ranges import walk
+
+    assert [scheme_for(e) for e in ("NuGet", "Packagist", "Hex", "Pub")] == ["nuget", "packagist", "hex", "pub"]
+    # A Composer advisory fixed in 2.0.0-RC1: the beta is affected, the RC and v2.0.0 are not.
+    events = [("introduced", "0"), ("fixed", "2.0.0-RC1")]
+    assert walk("2.0.0-beta3", "ECOSYSTEM", events, scheme_for("Packagist")) is not None
+    assert walk("v2.0.0", "ECOSYSTEM", events, scheme_for("Packagist")) is None
+    # NuGet's fourth part: 4.3.0.1 is past a fix in 4.3.0.1, 4.3.0 is not.
+    events = [("introduced", "0"), ("fixed", "4.3.0.1")]
+    assert walk("4.3.0", "ECOSYSTEM", events, scheme_for("NuGet")) is not None
+    assert walk("4.3.0.1", "ECOSYSTEM", events, scheme_for("NuGet")) is None
