@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -84,27 +83,13 @@ def import_cmd(paths: tuple[Path, ...], db_path: str | None, quiet: bool) -> Non
         click.echo(f"database: {path}")
 
 
-def _age(as_of: str | None) -> str:
-    from dockopt.vuln.db import parse_time
-
-    moment = parse_time(as_of)
-    if moment is None:
-        return "-"
-    seconds = (datetime.now(timezone.utc) - moment).total_seconds()
-    if seconds < 3600:
-        return f"{max(0, int(seconds // 60))} min"
-    if seconds < 86400 * 2:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} d"
-
-
 @db.command("status")
 @click.option("--db", "db_path", metavar="PATH", help=DB_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def status_cmd(db_path: str | None, fmt: str) -> None:
     """Show feeds, ecosystems, record counts, as-of times, age."""
     from dockopt.report.output import dump_json, write_text
-    from dockopt.vuln.db import VulnDB
+    from dockopt.vuln.db import VulnDB, feed_age
 
     path = resolve_db(db_path)
     with VulnDB(path) as store:
@@ -114,7 +99,7 @@ def status_cmd(db_path: str | None, fmt: str) -> None:
     if fmt == "json":
         write_text(dump_json({
             "schema_version": 1, "path": str(path), "records": total,
-            "feeds": [{"name": f.name, "source": f.source, "as_of": f.as_of, "age": _age(f.as_of),
+            "feeds": [{"name": f.name, "source": f.source, "as_of": f.as_of, "age": feed_age(f.as_of),
                        "data_modified": f.data_modified, "records": f.records} for f in feeds],
             "ecosystems": ecosystems,
         }), None)
@@ -122,7 +107,7 @@ def status_cmd(db_path: str | None, fmt: str) -> None:
     lines = [f"database: {path}", f"records: {total}", "",
              f"{'FEED':<14}{'RECORDS':>9}  {'AS OF':<22}{'AGE':>7}  {'DATA FROM':<22}SOURCE"]
     for f in feeds:
-        lines.append(f"{f.name:<14}{f.records:>9}  {f.as_of or '-':<22}{_age(f.as_of):>7}  "
+        lines.append(f"{f.name:<14}{f.records:>9}  {f.as_of or '-':<22}{feed_age(f.as_of):>7}  "
                      f"{f.data_modified or '-':<22}{f.source or '-'}")
     lines += ["", f"{'ECOSYSTEM':<28}{'RECORDS':>9}"]
     lines += [f"{name:<28}{count:>9}" for name, count in ecosystems.items()]
