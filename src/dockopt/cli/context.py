@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from dockopt.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from dockopt.units import plural
 
 SCHEMA_VERSION = 1
 
@@ -164,6 +165,6 @@ def _render_table(report: dict[str, Any], top: int) -> None:
     if report["fix"] is not None:
         added = report["fix"]["added"]
         if added:
-            console.print(f"Added {len(added)} pattern(s) to {report['fix']['file']}: {', '.join(added)}")
+            console.print(f"Added {plural(len(added), 'pattern')} to {report['fix']['file']}: {', '.join(added)}")
         else:
             console.print(f"{report['fix']['file']} already up to date.")

@@ -12,6 +12,7 @@ import click
 
 from dockopt.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from dockopt.findings import Severity, exceeds
+from dockopt.units import plural
 
 FORMATS = ("table", "json", "sarif", "junit")
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
@@ -177,7 +178,7 @@ def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, 
 
         write(baseline, findings)
         if not quiet:
-            click.echo(f"baseline {baseline}: {len(findings)} finding(s) recorded", err=True)
+            click.echo(f"baseline {baseline}: {plural(len(findings), 'finding')} recorded", err=True)
         return
     if known is not None:
         from dockopt.baseline import new_findings

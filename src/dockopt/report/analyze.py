@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from dockopt import __version__
 from dockopt.inspect.analyze import AnalyzeResult
 from dockopt.report.output import human_bytes
+from dockopt.units import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -55,7 +56,7 @@ def render_analyze(result: AnalyzeResult, console: Console) -> None:
     console.print(f"[bold]{image.reference}[/]  {image.platform}  id {(image.id or '?')[7:19]}  "
                   f"{len(image.layers)} layers")
     base = result.base
-    console.print(f"base image: {base.layers} layer(s) ({base.method}{', ' + base.name if base.name else ''})")
+    console.print(f"base image: {plural(base.layers, 'layer')} ({base.method}{', ' + base.name if base.name else ''})")
     table = Table(title="Layers (b = base image)", title_justify="left", expand=True)
     for col in ("#", "stored", "files", "wasted", "deletes", "created by"):
         wide = col == "created by"

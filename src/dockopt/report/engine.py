@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from dockopt.report.output import human_bytes
+from dockopt.units import plural
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
@@ -77,7 +78,7 @@ def render_plan(plan_dict: dict[str, Any]) -> str:
     for note in plan_dict["notes"]:
         out.append(f"note: {note}\n")
     predicted = plan_dict["predicted_bytes"]
-    out.append(f"\n{len(entries)} objects, {human_bytes(predicted)} ({predicted} bytes) would be freed.")
+    out.append(f"\n{plural(len(entries), 'object')}, {human_bytes(predicted)} ({predicted} bytes) would be freed.")
     if plan_dict["dry_run"]:
         out.append(" Dry run: nothing removed; add --yes to remove.\n")
     else:
@@ -91,7 +92,7 @@ def render_result(result: dict[str, Any]) -> str:
         if not o["removed"]:
             out.append(f"skipped {o['kind']} {o['name']}: {o.get('message', '')}\n")
     removed = sum(1 for o in result["outcomes"] if o["removed"])
-    out.append(f"Removed {removed} of {len(result['outcomes'])} objects. Predicted {human_bytes(result['predicted_bytes'])}"
+    out.append(f"Removed {removed} of {plural(len(result['outcomes']), 'object')}. Predicted {human_bytes(result['predicted_bytes'])}"
                f" ({result['predicted_bytes']} bytes); freed {human_bytes(result['freed_bytes'])}"
                f" ({result['freed_bytes']} bytes) by the engine's replies, {result['engine_freed_bytes']} bytes by"
                f" its disk usage before/after.\n")

@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 
 from dockopt import __version__
 from dockopt.findings import Finding, Severity
+from dockopt.units import plural
 
 SCHEMA_VERSION = 1
 INFORMATION_URI = "https://github.com/dockopt/dockopt"
@@ -39,7 +40,7 @@ def _file_uri(path: str) -> str:
 
 def render_table(findings: list[Finding], files: list[str], color: bool = False) -> str:
     if not findings:
-        return f"no findings in {len(files)} file(s)\n"
+        return f"no findings in {plural(len(files), 'file')}\n"
     width = max(len(str(f.location)) for f in findings)
     lines = []
     for f in findings:
@@ -55,7 +56,7 @@ def render_table(findings: list[Finding], files: list[str], color: bool = False)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), reverse=True) if n)
     fixable = sum(1 for f in findings if f.fix is not None)
     lines.append("")
-    lines.append(f"{len(findings)} finding(s) in {len(files)} file(s): {summary}"
+    lines.append(f"{plural(len(findings), 'finding')} in {plural(len(files), 'file')}: {summary}"
                  + (f"; {fixable} fixable with --fix" if fixable else ""))
     return "\n".join(lines) + "\n"
 

@@ -13,6 +13,7 @@ from dockopt.report.output import dump_json
 from dockopt.vuln.db import FeedStatus
 from dockopt.vuln.ignore import Ignored
 from dockopt.vuln.match import Match
+from dockopt.units import plural
 
 JSON_SCHEMA_VERSION = 1
 
@@ -89,8 +90,9 @@ def render_table(report: ScanReport, color: bool = False, width: int | None = No
             table.add_row(*row, style=styles.get(row[0]) if color else None)
         console.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
-    line = (f"{len(report.matches)} vulnerabilities ({counts}) in {report.packages} packages"
-            if report.matches else f"no known vulnerabilities in {report.packages} packages")
+    line = (f"{plural(len(report.matches), 'vulnerability', 'vulnerabilities')} ({counts}) in "
+            f"{plural(report.packages, 'package')}"
+            if report.matches else f"no known vulnerabilities in {plural(report.packages, 'package')}")
     if report.ignored:
         line += f"; {len(report.ignored)} ignored"
     console.print(line, highlight=False)
