@@ -27,8 +27,10 @@ def scan_packages(packages: Sequence[Package], db_path: Path, *, target: str, on
     matches, ignored, ignore_notes = ignores.apply(matches, list(rules))
     all_notes += ignore_notes
     now = datetime.now(timezone.utc)
-    stale = [f"{feed.name} {feed_age(feed.as_of, now)}" for feed in feeds if feed_is_stale(feed.as_of, now)]
+    stale = sorted((feed for feed in feeds if feed_is_stale(feed.as_of, now)), key=lambda f: f.as_of or "")
     if stale:
-        all_notes.append(f"vulnerability data is old ({', '.join(stale)}); run `dockopt db update`")
+        named = ", ".join(f"{feed.name} {feed_age(feed.as_of, now)}" for feed in stale[:3])
+        more = f" and {len(stale) - 3} more" if len(stale) > 3 else ""
+        all_notes.append(f"vulnerability data is old ({named}{more}); run `dockopt db update`")
     return ScanReport(target=target, packages=len(packages), matches=matches, ignored=ignored, notes=all_notes,
                       db_path=str(db_path), feeds=feeds, package_list=list(packages))
