@@ -197,7 +197,7 @@ MINIMAL=0
 
 case "${1:-}" in
   up)
-    mkdir -p "$STATE"
+    mkdir -p "$STATE" 2>/dev/null || { log "cannot create $STATE; set DOCKOPT_TESTENV_DIR to a writable folder"; exit 2; }
     install_packages
     host=$(pick_engine)
     started=""
