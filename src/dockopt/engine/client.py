@@ -8,8 +8,8 @@ from typing import Any
 from dockopt.errors import EngineError
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
-WHAT_TO_DO = ("start the Docker engine, point DOCKER_HOST at a running one, "
-              "or in a dockopt checkout run `scripts/testenv.sh up`")
+WHAT_TO_DO = ("start the Docker engine, point DOCKER_HOST at a running one, or in a dockopt "
+              "checkout run `bash scripts/testenv.sh up` and export the DOCKER_HOST it prints")
 
 
 def connect(timeout: int = 120) -> Any:
