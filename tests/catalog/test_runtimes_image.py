@@ -174,3 +174,15 @@ def test_go_toolchain_matches_stdlib_and_toolchain_records(runtimes_image, fixtu
     assert toolchain == {("GO-2099-4001", "stdlib"), ("GO-2099-4002", "toolchain")}
     # No other runtime is looked up anywhere (no OSV ecosystem for upstream builds; never as a distro package).
     assert {m["package"]["name"] for m in matches if m["package"]["type"] == "binary"} == {"go"}
+
+
+def test_busybox_base_without_a_package_database(docker_client):
+    # The busybox base has no package database: its /bin/busybox counts, at the version it prints itself.
+    image = "dockopt-test/busybox:latest"
+    banner = docker_client.containers.run(image, ["busybox"], remove=True, network_mode="none",
+                                          labels={"dockopt.test": "1"}).decode().splitlines()[0]
+    version = re.match(r"BusyBox v(\d+\.\d+\.\d+)", banner).group(1)
+    catalog = catalog_image(open_source(f"docker:{image}"))
+    [busybox] = binaries(catalog)["busybox"]
+    assert busybox.version == version and busybox.purl == f"pkg:generic/busybox@{version}"
+    assert [path for _, path in busybox.locations] == ["/bin/busybox"]
