@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from dockopt.catalog.catalog import catalog_image
+from dockopt.catalog.core import CatalogVisitor
 from dockopt.catalog.model import Package
 from dockopt.catalog.runtime_rules import (MAX_BINARY, MAX_HITS, cpe23, find_redis, jvm_cpe_version, jvm_release,
                                            jvm_version, rules_for)
 from dockopt.catalog.runtimes import RuntimeCataloger, os_owned
 from dockopt.image.model import EntryType, FileEntry
 from dockopt.image.reference import open_source
+from dockopt.image.scan import LayerRef
 from dockopt.vuln.ecosystems import lookups
 from tests.hostile import run_hostile
 from tests.image.test_hostile import docker_archive, file_member, tar_bytes
@@ -67,6 +69,9 @@ def detect(path: str, data: bytes) -> list[tuple[str, str]]:
 ])
 def test_version_strings(path, data, expected):
     assert detect(path, data) == [expected]
+    # The visitor's cheap pre-selection (basenames, basename prefixes) offers the file to the cataloger.
+    visitor = CatalogVisitor([RuntimeCataloger()])
+    assert visitor.entry(LayerRef("blob"), FileEntry(path, EntryType.FILE, len(data), 0o644)) == len(data)
 
 
 def test_python_takes_the_version_its_file_name_announces():

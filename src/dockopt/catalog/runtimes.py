@@ -20,8 +20,8 @@ from packageurl import PackageURL
 
 from dockopt.catalog.core import Cataloger, Context
 from dockopt.catalog.model import BINARY, Package
-from dockopt.catalog.runtime_rules import (BASENAMES, ELF_MAGIC, NAME_PREFIXES, OPENJDK, Rule, Runtime, cpe23,
-                                           jvm_cpe_version, rules_for)
+from dockopt.catalog.runtime_rules import (BASENAMES, ELF_MAGIC, NAME_PREFIXES, OPENJDK, Runtime, cpe23, jvm_cpe_version,
+                                           rules_for)
 
 BINARY_DIRS = frozenset({"bin", "sbin", "lib", "lib64", "lib32", "libexec"})
 OS_DATABASES = ("/var/lib/dpkg/status", "/var/lib/dpkg/status.d", "/lib/apk/db/installed",
@@ -82,7 +82,6 @@ class RuntimeCataloger(Cataloger):
         for f in ctx.surviving(self.name):
             if owned_by_os and os_owned(f.path):
                 continue
-            rule: Rule
             for rule, version in f.value:
                 runtime, locations, found_by = grouped.setdefault((rule.runtime.name, version),
                                                                   (rule.runtime, [], []))
