@@ -255,3 +255,25 @@ def test_huge_file_named_node_is_read_only_up_to_the_cap(tmp_path):
     assert [p for p in json.loads(run.stdout)["packages"] if p["type"] == "binary"] == []
     assert run.peak_rss_mb < 250, f"peak RSS {run.peak_rss_mb:.0f} MB"
     assert run.seconds < 60
+
+
+def test_cpe_quoting_is_what_spdx_validators_accept(tmp_path):
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    def problems(cpe: str) -> int:
+        doc = {"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "x",
+               "documentNamespace": "https://example.invalid/x",
+               "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: t"]},
+               "packages": [{"SPDXID": "SPDXRef-P", "name": "p", "downloadLocation": "NOASSERTION",
+                             "externalRefs": [{"referenceCategory": "SECURITY", "referenceType": "cpe23Type",
+                                               "referenceLocator": cpe}]}],
+               "relationships": [{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES",
+                                  "relatedSpdxElement": "SPDXRef-P"}]}
+        path = tmp_path / "x.spdx.json"
+        path.write_text(json.dumps(doc))
+        return len(validate_full_spdx_document(parse_file(str(path))))
+
+    assert problems("cpe:2.3:a:python:python:3.11.4+:*:*:*:*:*:*:*") == 1  # the control: unquoted is rejected
+    for version in ("3.11.4+", "17.0.2+8-LTS", "1.21.4", "3.1.2p20"):
+        assert problems(cpe23("python", "python", version)) == 0, version

@@ -149,17 +149,25 @@ def test_dpkg_installed_busybox_is_only_the_deb(runtimes_catalog):
     assert len(debs) == 1
 
 
-def test_sbom_formats_carry_cpes_and_found_by(runtimes_image, dockopt):
+def test_sbom_formats_carry_cpes_and_found_by(runtimes_image, dockopt, tmp_path):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
     out = dockopt("sbom", f"docker:{runtimes_image}", "--format", "cyclonedx-json", "-q")
     assert out.returncode == 0, out.stderr
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out.stdout) is None
     components = {c["name"]: c for c in json.loads(out.stdout)["components"]}
     nginx = components["nginx"]
     assert nginx["cpe"].startswith("cpe:2.3:a:f5:nginx:1.")
     props = {p["name"]: p["value"] for p in nginx["properties"]}
     assert props["dockopt:found-by"] == "nginx-binary" and props["dockopt:cpe23"].startswith("cpe:2.3:a:nginx:nginx:")
-    out = dockopt("sbom", f"docker:{runtimes_image}", "--format", "spdx-json", "-q")
+    spdx_path = tmp_path / "sbom.spdx.json"
+    out = dockopt("sbom", f"docker:{runtimes_image}", "--format", "spdx-json", "-o", str(spdx_path), "-q")
     assert out.returncode == 0, out.stderr
-    spdx = {p["name"]: p for p in json.loads(out.stdout)["packages"]}
+    assert validate_full_spdx_document(parse_file(str(spdx_path))) == []  # checks the cpe23Type syntax too
+    spdx = {p["name"]: p for p in json.loads(spdx_path.read_text())["packages"]}
     refs = {(r["referenceType"], r["referenceLocator"].split(":")[3] if r["referenceType"] == "cpe23Type" else "")
             for r in spdx["redis"]["externalRefs"]}
     assert refs == {("purl", ""), ("cpe23Type", "redislabs"), ("cpe23Type", "redis")}
