@@ -69,7 +69,7 @@ def render_plan(plan_dict: dict[str, Any], width: int | None = None) -> str:
         rows = [(k["kind"], k["name"], k["reason"]) for k in plan_dict["kept"]]
         out.append("\nKept\n" + table(("KIND", "NAME", "WHY"), rows, width=width, shrink=(1,)))
     for note in plan_dict["notes"]:
-        out.append(f"note: {note}\n")
+        out.append(prose(f"note: {note}", width))
     predicted = plan_dict["predicted_bytes"]
     summary = f"{plural(len(entries), 'object')}, {human_bytes(predicted)} ({predicted} bytes) would be freed."
     if plan_dict["dry_run"]:
