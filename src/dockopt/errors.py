@@ -21,6 +21,10 @@ class InputError(DockoptError):
     """An unreadable or malformed input file (Dockerfile, config, SBOM, ignore file)."""
 
 
+class OutputError(DockoptError):
+    """An output (a `-o` file, standard output, a rewritten input) that cannot be written."""
+
+
 class BadReferenceError(DockoptError):
     """An image reference that cannot be parsed or does not resolve."""
 

@@ -208,4 +208,4 @@ def _write_same_mode(path: str, text: str) -> None:
     """Atomic rewrite of a Dockerfile keeping its permission bits and exact bytes."""
     from dockopt.report.output import write_text
 
-    write_text(text, path, newline="")
+    write_text(text, path)
