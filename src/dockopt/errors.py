@@ -34,6 +34,7 @@ class ImageFormatError(DockoptError):
 
     def __init__(self, message: str, layer: str | None = None):
         self.layer = layer
+        self.detail = message
         super().__init__(f"layer {layer}: {message}" if layer else message)
 
 
