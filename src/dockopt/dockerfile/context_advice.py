@@ -9,6 +9,7 @@ exception in the user's file re-includes, and `--fix` only ever appends.
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -266,12 +267,9 @@ def fix_ignore_file(target: Path, suggestions: list[Suggestion]) -> list[str]:
     Existing lines are kept byte for byte; a pattern already present (after Docker's cleaning)
     is not added again, so running the fix twice changes nothing the second time.
     """
-    try:
-        original = target.read_bytes().decode("utf-8") if target.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        from dockopt.errors import InputError
+    from dockopt.safeload import read_text_file
 
-        raise InputError(f"cannot update {target}: {exc}") from None
+    original = read_text_file(target, "ignore file") if os.path.lexists(target) else ""
     present = {p for _, p in read_ignore_lines(original)}
     added = [s.pattern for s in suggestions if s.pattern not in present]
     added = list(dict.fromkeys(added))

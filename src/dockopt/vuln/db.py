@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from dockopt.errors import DockoptError, InputError, OutputError
+from dockopt.envvars import database_path
 from dockopt.outfile import ATOMIC, output_target, replacing
 
 SCHEMA_VERSION = 2
@@ -64,8 +65,9 @@ class DatabaseError(DockoptError):
 
 def default_path() -> Path:
     """$DOCKOPT_DB, else <user cache dir>/dockopt/osv.sqlite3 (XDG_CACHE_HOME or ~/.cache)."""
-    if os.environ.get("DOCKOPT_DB"):
-        return Path(os.environ["DOCKOPT_DB"])
+    configured = database_path()
+    if configured is not None:
+        return configured
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(cache) / "dockopt" / "osv.sqlite3"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from dockopt.envvars import engine_timeout
 from dockopt.errors import BadReferenceError, EngineError, ImageFormatError
 from dockopt.image.model import Image, ImageConfig, Layer
 from dockopt.image.scan import LayerReader, Source, StreamFromChunks
@@ -16,8 +17,9 @@ def engine_client():
     import docker
 
     where = os.environ.get("DOCKER_HOST") or "the default socket"
+    timeout = engine_timeout()  # an invalid value is its own error, not "cannot reach"
     try:
-        client = docker.from_env(timeout=int(os.environ.get("DOCKOPT_ENGINE_TIMEOUT", "300")))
+        client = docker.from_env(timeout=timeout)
         client.ping()
     except Exception as exc:  # the SDK raises several types for "no engine"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
