@@ -152,12 +152,17 @@ def test_dash_is_stdout(tmp_path, dockerfile):
 
 def test_dev_stdout_writes_through_the_descriptor(tmp_path, dockerfile):
     """`-o /dev/stdout` with stdout redirected to a file: the report lands in that file, which
-    is the same file (not replaced by a rename that the shell's descriptor would not see)."""
+    is the same file (not replaced by a rename that the shell's descriptor would not see).
+    The link is our own (`/dev/stdout` is one to /proc/self/fd/1): a regression replaces it,
+    not the machine's /dev/stdout."""
+    stdout_link = tmp_path / "stdout"
+    stdout_link.symlink_to("/proc/self/fd/1")
     target = tmp_path / "captured.json"
     with open(target, "wb") as handle:
         before = os.fstat(handle.fileno()).st_ino
-        out = run_hostile("lint", "--format", "json", "-o", "/dev/stdout", str(dockerfile), stdout=handle)
+        out = run_hostile("lint", "--format", "json", "-o", str(stdout_link), str(dockerfile), stdout=handle)
     assert out.returncode == 1, out.stderr
+    assert stdout_link.is_symlink()
     assert target.stat().st_ino == before
     assert target.read_text() == report_of(dockerfile)
 

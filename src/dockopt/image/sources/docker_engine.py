@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from dockopt.engine.client import connect
 from dockopt.envvars import engine_timeout
 from dockopt.errors import BadReferenceError, EngineError, ImageFormatError
 from dockopt.image.model import Image, ImageConfig, Layer
@@ -14,17 +14,7 @@ from dockopt.image.sources.savetar import read_save_tar
 
 def engine_client():
     """A connected docker SDK client, or EngineError with one clear line."""
-    import docker
-
-    where = os.environ.get("DOCKER_HOST") or "the default socket"
-    timeout = engine_timeout()  # an invalid value is its own error, not "cannot reach"
-    try:
-        client = docker.from_env(timeout=timeout)
-        client.ping()
-    except Exception as exc:  # the SDK raises several types for "no engine"
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise EngineError(f"cannot reach the Docker engine at {where}: {reason}") from None
-    return client
+    return connect(timeout=engine_timeout())  # an invalid value is its own error, not "cannot reach"
 
 
 class DockerEngineSource(Source):
