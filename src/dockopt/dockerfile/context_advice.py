@@ -97,11 +97,15 @@ def _candidate_roots(context: BuildContext) -> list[tuple[Candidate, str, bool]]
     entries = context.entries
     file_set = {e.path for e in entries if e.kind != "dir"}
     found: list[tuple[Candidate, str, bool]] = []
-    claimed: set[str] = set()
+    # Entries come in walk order (a directory, then everything under it), so the content of a
+    # directory already suggested is the run of entries that follows it under its prefix:
+    # one comparison per entry, whatever the depth (not one per ancestor).
+    inside: str | None = None
     for entry in entries:
-        parts = entry.path.split("/")
-        if any("/".join(parts[:d]) in claimed for d in range(1, len(parts))):
+        if inside is not None and entry.path.startswith(inside):
             continue  # inside a directory already suggested
+        inside = None
+        parts = entry.path.split("/")
         name = parts[-1]
         for candidate in CANDIDATES:
             if candidate.top_level_only and len(parts) > 1:
@@ -114,7 +118,7 @@ def _candidate_roots(context: BuildContext) -> list[tuple[Candidate, str, bool]]
                     hit = f"{entry.path}/{candidate.marker}" in file_set
                 if hit:
                     found.append((candidate, entry.path, True))
-                    claimed.add(entry.path)
+                    inside = entry.path + "/"
                     break
             elif any(fnmatch.fnmatchcase(name, g) for g in candidate.file_globs) and not any(
                     fnmatch.fnmatchcase(name, g) for g in candidate.not_globs):
