@@ -34,14 +34,17 @@ class HostileRun:
 
 def run_hostile(*args: str, cwd: str | Path | None = None, input: bytes | str | None = None,
                 env: dict[str, str] | None = None, timeout: float = 120,
-                address_space_mb: int = 4096, stdout=subprocess.PIPE) -> HostileRun:
-    """Run `python -m dockopt ARGS` under a small parent that reports the child's peak RSS."""
+                address_space_mb: int = 4096, stdout=subprocess.PIPE, file_size_limit: int = -1,
+                close_stdout: bool = False) -> HostileRun:
+    """Run `python -m dockopt ARGS` under a small parent that reports the child's peak RSS.
+    `file_size_limit` (bytes) makes larger writes fail with EFBIG; `close_stdout` starts the
+    child with descriptor 1 closed (`>&-`)."""
     data = input.encode() if isinstance(input, str) else input
     with tempfile.NamedTemporaryFile("r", prefix="dockopt-rss-", suffix=".txt") as report:
         started = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-c", _MEASURE, report.name, str(address_space_mb), sys.executable, "-m", "dockopt",
-             *args],
+            [sys.executable, "-c", _MEASURE, report.name, str(address_space_mb), str(file_size_limit),
+             str(int(close_stdout)), sys.executable, "-m", "dockopt", *args],
             cwd=cwd, env={**os.environ, **(env or {})},
             stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL, stdout=stdout,
             stderr=subprocess.PIPE, start_new_session=True)
@@ -57,14 +60,19 @@ def run_hostile(*args: str, cwd: str | Path | None = None, input: bytes | str | 
                       err.decode("utf-8", "replace"), rss_kb / 1024, seconds)
 
 
-# The parent: limit the child's address space, wait4 for it, write its peak RSS (KiB), pass its
+# The parent: limit the child's address space (and file size), wait4 for it, write its peak RSS (KiB), pass its
 # exit status on (a signal becomes 128 + signal number, as a shell reports it).
 _MEASURE = """
 import os, resource, sys
-report, cap, argv = sys.argv[1], int(sys.argv[2]) << 20, sys.argv[3:]
+report, cap, fsize, close_stdout = sys.argv[1], int(sys.argv[2]) << 20, int(sys.argv[3]), sys.argv[4] == "1"
+argv = sys.argv[5:]
 pid = os.fork()
 if pid == 0:
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    if fsize >= 0:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    if close_stdout:
+        os.close(1)
     os.execv(argv[0], argv)
 _, status, usage = os.wait4(pid, 0)
 with open(report, "w") as handle:

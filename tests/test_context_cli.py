@@ -177,7 +177,7 @@ def test_table_json_unreachable_and_exit_codes(tmp_path, dockopt):
     (["/nonexistent/ctx"], "does not exist"),
     (["{root}/Dockerfile"], "is not a directory"),
     (["{root}", "-f", "{root}/missing"], "does not exist"),
-    (["{root}", "-f", "{root}/sub"], "is not a file"),
+    (["{root}", "-f", "{root}/sub"], "is a directory, not a regular file"),
     (["{empty}"], "no Dockerfile"),
     (["{bad}"], "syntax error in pattern"),
     (["{root}", "--fail-on", "bogus"], "unknown severity"),

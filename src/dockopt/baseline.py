@@ -14,6 +14,7 @@ from pathlib import Path
 from dockopt.errors import InputError
 from dockopt.findings import Finding
 from dockopt.report.output import write_text
+from dockopt.safeload import read_text_file
 
 BASELINE_VERSION = 1
 
@@ -30,7 +31,7 @@ def write_baseline(path: str | Path, findings: list[Finding]) -> None:
 
 def read_baseline(path: str | Path) -> Counter[tuple[str, str, str]]:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_text_file(path, "baseline"))
     except OSError as exc:
         raise InputError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError):

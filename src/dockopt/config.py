@@ -17,12 +17,9 @@ CANDIDATES = (".dockopt.yaml", ".dockopt.yml")
 
 def read_user_text(path: Path, what: str) -> str:
     """A UTF-8 text file the user named (config, ignore file); one clear error otherwise."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{what} {path} is not UTF-8 text") from None
+    from dockopt.safeload import read_text_file  # regular files only, size-capped
+
+    return read_text_file(path, what)
 
 
 def find_config(start: Path | None = None) -> Path | None:

@@ -91,9 +91,16 @@ def check_engine(connect: Callable[[], Any] | None = None) -> list[Check]:
 
 
 def check_registry_credentials() -> list[Check]:
-    if os.environ.get("DOCKOPT_REGISTRY_USERNAME"):
+    from dockopt.envvars import registry_credentials
+    from dockopt.errors import UsageError
+
+    try:
+        from_env = registry_credentials()
+    except UsageError as exc:
+        return [Check("registry", FIX, str(exc), "set both DOCKOPT_REGISTRY_USERNAME and DOCKOPT_REGISTRY_PASSWORD, or neither")]
+    if from_env is not None:
         return [Check("registry", OK, "credentials from DOCKOPT_REGISTRY_USERNAME/DOCKOPT_REGISTRY_PASSWORD"
-                      + ("" if os.environ.get("DOCKOPT_REGISTRY_PASSWORD") else " (no password set)"))]
+                      + ("" if from_env[1] else " (an empty password)"))]
     folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
     path = folder / "config.json"
     if not path.is_file():

@@ -21,6 +21,10 @@ class InputError(DockoptError):
     """An unreadable or malformed input file (Dockerfile, config, SBOM, ignore file)."""
 
 
+class OutputError(DockoptError):
+    """An output (a `-o` file, standard output, a rewritten input) that cannot be written."""
+
+
 class BadReferenceError(DockoptError):
     """An image reference that cannot be parsed or does not resolve."""
 
@@ -30,6 +34,7 @@ class ImageFormatError(DockoptError):
 
     def __init__(self, message: str, layer: str | None = None):
         self.layer = layer
+        self.detail = message
         super().__init__(f"layer {layer}: {message}" if layer else message)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dockopt.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from dockopt.errors import EXIT_FINDINGS, EXIT_OK
 from dockopt.units import plural
 
 SCHEMA_VERSION = 1
@@ -20,7 +20,8 @@ SCHEMA_VERSION = 1
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--top", default=10, show_default=True, type=click.IntRange(0),
               help="How many of the heaviest files and directories to show.")
-@click.option("--fix", is_flag=True, help="Append the suggested patterns to the ignore file in effect.")
+@click.option("--fix", is_flag=True, help="Append the suggested patterns to the ignore file in effect "
+              "(atomically; a symbolic link is rewritten at its target and stays a link).")
 @click.option("--list", "list_files", is_flag=True, help="Print every sent path (one per line) and nothing else.")
 @click.option("--dialect", type=click.Choice(["buildkit", "legacy-buildkit", "legacy-classic"]),
               default=None, help="Docker's .dockerignore flavour: buildkit (Docker 23+, default), "
@@ -35,6 +36,7 @@ def context_command(directory: str, dockerfile: str | None, fmt: str, top: int, 
     from dockopt.dockerfile.context import heaviest_directories, heaviest_files, load_context
     from dockopt.dockerfile.context_advice import findings, fix_ignore_file, suggest, unreachable
     from dockopt.dockerfile.context_refs import context_references
+    from dockopt.dockerfile.reading import read_dockerfile
     from dockopt.findings import Severity, exceeds
 
     settings = section(load_config(), "context")
@@ -43,10 +45,7 @@ def context_command(directory: str, dockerfile: str | None, fmt: str, top: int, 
     threshold = None if threshold_text.lower() == "none" else Severity.parse(threshold_text)
 
     ctx = load_context(directory, dockerfile, dialect)
-    try:
-        dockerfile_text = ctx.dockerfile.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read Dockerfile {ctx.dockerfile}: {exc.strerror or exc}") from None
+    dockerfile_text = read_dockerfile(ctx.dockerfile)
     if list_files:
         sys.stdout.write("".join(e.path + "\n" for e in ctx.entries if e.kind != "dir"))
         return

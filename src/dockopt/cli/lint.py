@@ -5,13 +5,16 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import stat
 import sys
 from pathlib import Path
 
 import click
 
+from dockopt.dockerfile.reading import read_dockerfile
 from dockopt.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from dockopt.findings import Severity, exceeds
+from dockopt.treewalk import walk_tree
 from dockopt.units import plural
 
 FORMATS = ("table", "json", "sarif", "junit")
@@ -31,6 +34,23 @@ def is_dockerfile_name(name: str) -> bool:
     return name.startswith("Dockerfile") or lower == "dockerfile" or lower.endswith(".dockerfile")
 
 
+def _dockerfiles_under(folder: Path) -> list[str]:
+    """Dockerfiles in a tree, any depth (walked iteratively), VCS and dependency folders skipped.
+    A link is judged by what it points to but never walked into."""
+    found: list[str] = []
+
+    def visit(rel: str, path: str, info: os.stat_result, _: None) -> tuple[bool, None]:
+        name = os.path.basename(rel)
+        if stat.S_ISDIR(info.st_mode):
+            return name not in _SKIP_DIRS, None
+        if is_dockerfile_name(name) and not (stat.S_ISLNK(info.st_mode) and os.path.isdir(path)):
+            found.append(os.path.normpath(path))
+        return False, None
+
+    walk_tree(folder, visit, None)
+    return sorted(found)
+
+
 def discover(paths: tuple[str, ...]) -> list[str]:
     """Explicit files as given; directories searched for Dockerfile* and *.dockerfile."""
     out: list[str] = []
@@ -40,10 +60,7 @@ def discover(paths: tuple[str, ...]) -> list[str]:
             continue
         p = Path(given)
         if p.is_dir():
-            found = []
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-                found.extend(os.path.normpath(os.path.join(root, f)) for f in files if is_dockerfile_name(f))
+            found = _dockerfiles_under(p)
             if not found and paths:
                 raise InputError(f"no Dockerfile (Dockerfile*, *.dockerfile) found under {given}")
             out.extend(sorted(found))
@@ -56,22 +73,6 @@ def discover(paths: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def read_dockerfile(path: str) -> str:
-    if path == "-":
-        data = sys.stdin.buffer.read()
-        if b"\0" in data[:8192]:
-            raise InputError("standard input is not a text file")
-        return data.decode("utf-8", errors="replace")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if b"\0" in data[:8192]:
-        raise InputError(f"{path} is not a text file")
-    return data.decode("utf-8", errors="replace")
-
-
 def _severity_or_never(value: str | None) -> Severity | None | str:
     if value is None:
         return "unset"
@@ -82,13 +83,14 @@ def _severity_or_never(value: str | None) -> Severity | None | str:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file (atomic).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file (atomic; `-` is stdout; a device or FIFO is written in place).")
 @click.option("--fail-on", metavar="SEVERITY", help="Exit 1 at or above: info|low|medium|high|critical|never "
               "(default: config `lint: fail-on`, else medium).")
 @click.option("--ignore", "ignore", multiple=True, metavar="ID", help="Skip a rule (repeatable).")
 @click.option("--trusted-registry", multiple=True, metavar="HOST",
               help="Trusted registry for DO206 (repeatable; replaces the default list).")
-@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (atomically), then report what is left.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (atomically), then report what is left. "
+              "A Dockerfile that is a symbolic link is rewritten at its target; the link stays.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
 @click.option("--fix-unsafe", is_flag=True, help="With --fix (implied) or --diff: also the fixes that may change behaviour (slim base image).")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
@@ -213,4 +215,4 @@ def _write_same_mode(path: str, text: str) -> None:
     """Atomic rewrite of a Dockerfile keeping its permission bits and exact bytes."""
     from dockopt.report.output import write_text
 
-    write_text(text, path, newline="")
+    write_text(text, path)

@@ -48,16 +48,25 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """dockopt makes container images smaller, safer and faster to build.
 
-    Exit codes: 0 clean, 1 findings at or above the failure threshold, 2 error.
+    Exit codes: 0 clean, 1 findings at or above the failure threshold, 2 error; 141 when the
+    reader of standard output went away (`| head`), quietly, as for a tool SIGPIPE ended.
     """
 
 
 def main(argv: list[str] | None = None) -> None:
+    from dockopt.cli.stdout import EXIT_READER_GONE, ReaderGone
+
     try:
-        cli.main(args=argv, prog_name="dockopt", standalone_mode=False)
+        try:
+            cli.main(args=argv, prog_name="dockopt", standalone_mode=False)
+        finally:
+            if sys.stdout is not None:  # the last buffered report bytes fail here, if anywhere
+                sys.stdout.flush()
     except DockoptError as exc:
         click.echo(f"dockopt: error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except ReaderGone:
+        sys.exit(EXIT_READER_GONE)
     except click.exceptions.Abort:
         click.echo("dockopt: aborted", err=True)
         sys.exit(130)
@@ -66,17 +75,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_ERROR if exc.exit_code == 2 else exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(0)
     except KeyboardInterrupt:
         click.echo("dockopt: interrupted", err=True)
         sys.exit(130)
 
 
 def run() -> None:
-    """The console entry point: `main`, then exit without tearing the interpreter down. Every
-    file has been written and closed by then, and freeing a large image model object by object
-    takes longer than the kernel takes to reclaim the whole process."""
+    """The console entry point: guard the standard streams (see `cli.stdout`), `main`, then exit
+    without tearing the interpreter down. Every file has been written and closed by then, and
+    freeing a large image model object by object takes longer than the kernel takes to reclaim
+    the whole process."""
+    from dockopt.cli.stdout import guard_standard_streams
+
+    guard_standard_streams()
     code = 0
     try:
         main()
@@ -86,7 +97,8 @@ def run() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except (BrokenPipeError, OSError, ValueError):
+            if stream is not None:
+                stream.flush()
+        except Exception:  # nothing is left to report it to
             pass
     os._exit(code)

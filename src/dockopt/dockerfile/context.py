@@ -13,6 +13,8 @@ from pathlib import Path
 
 from dockopt.dockerfile.dockerignore import DIALECTS, Dialect, MatchInfo, PatternMatcher
 from dockopt.errors import InputError
+from dockopt.safeload import file_kind, read_regular_file
+from dockopt.treewalk import walk_tree
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,10 @@ def find_ignore_file(root: Path, dockerfile: Path, dialect: Dialect) -> Path | N
     """BuildKit prefers `<Dockerfile>.dockerignore` beside the Dockerfile over `.dockerignore`."""
     if dialect.dockerfile_ignore:
         specific = dockerfile.with_name(dockerfile.name + ".dockerignore")
-        if specific.is_file():
+        if os.path.lexists(specific):  # whatever it is: reading it says if it is no text file
             return specific
     default = root / ".dockerignore"
-    return default if default.is_file() else None
+    return default if os.path.lexists(default) else None
 
 
 def resolve_paths(directory: str | Path, dockerfile: str | Path | None) -> tuple[Path, Path]:
@@ -74,10 +76,16 @@ def resolve_paths(directory: str | Path, dockerfile: str | Path | None) -> tuple
     if not root.is_dir():
         raise InputError(f"build context {directory} is not a directory")
     file = Path(dockerfile) if dockerfile is not None else root / "Dockerfile"
-    if not file.is_file():
+    if not os.path.lexists(file):
         if dockerfile is None:
             raise InputError(f"no Dockerfile in {directory} (name one with -f)")
-        raise InputError(f"Dockerfile {dockerfile} does not exist or is not a file")
+        raise InputError(f"Dockerfile {dockerfile} does not exist")
+    try:
+        mode = os.stat(file).st_mode
+    except OSError as exc:
+        raise InputError(f"cannot read Dockerfile {file}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise InputError(f"Dockerfile {file} is {file_kind(mode)}, not a regular file")
     if not os.access(file, os.R_OK):
         raise InputError(f"cannot read Dockerfile {file}: permission denied")
     return root.resolve(), file.resolve()
@@ -93,52 +101,44 @@ def load_context(directory: str | Path, dockerfile: str | Path | None = None,
     ignore_file = find_ignore_file(root, file, chosen)
     text = ""
     if ignore_file is not None:
-        try:
-            text = ignore_file.read_bytes().decode("utf-8", errors="replace")
-        except OSError as exc:
-            raise InputError(f"cannot read {ignore_file}: {exc.strerror or exc}") from None
+        text = read_regular_file(ignore_file, "ignore file").decode("utf-8", errors="replace")
     matcher = PatternMatcher.from_text(text, chosen, source=str(ignore_file or ".dockerignore"))
     context = BuildContext(root=root, dockerfile=file, ignore_file=ignore_file, dialect=chosen,
                            matcher=matcher)
-    _walk(root, "", None, matcher, context)
+    _walk(root, matcher, context)
     return context
 
 
-def _walk(folder: Path, prefix: str, parent: MatchInfo | None, matcher: PatternMatcher,
-          context: BuildContext) -> None:
-    try:
-        with os.scandir(folder) as it:
-            children = sorted(it, key=lambda e: e.name)
-    except OSError:
-        if prefix:
-            context.unreadable.append(prefix.rstrip("/"))
-        return
-    for child in children:
-        rel = prefix + child.name
-        try:
-            info = child.stat(follow_symlinks=False)
-        except OSError:
-            context.unreadable.append(rel)
-            continue
+def _walk(root: Path, matcher: PatternMatcher, context: BuildContext) -> None:
+    """Every entry Docker sends, in its walk order (iteratively: any nesting depth)."""
+
+    def visit(rel: str, path: str, info: os.stat_result, parent: MatchInfo | None) -> tuple[bool, MatchInfo | None]:
         is_dir = stat.S_ISDIR(info.st_mode)
         excluded, match_info = matcher.match(rel, parent)
         if excluded:
             if is_dir and matcher.walk_into_excluded(rel):
                 if matcher.dialect.sends_walked_excluded_dirs:
                     context.entries.append(ContextEntry(rel, "dir", 0))
-                _walk(Path(child.path), rel + "/", match_info, matcher, context)
-            continue
+                return True, match_info
+            return False, match_info
         if is_dir:
             context.entries.append(ContextEntry(rel, "dir", 0))
-            _walk(Path(child.path), rel + "/", match_info, matcher, context)
-        elif stat.S_ISLNK(info.st_mode):
+            return True, match_info
+        if stat.S_ISLNK(info.st_mode):
             context.entries.append(ContextEntry(rel, "symlink", info.st_size))
         elif stat.S_ISREG(info.st_mode):
             context.entries.append(ContextEntry(rel, "file", info.st_size))
-            if not os.access(child.path, os.R_OK):
+            if not os.access(path, os.R_OK):
                 context.unreadable.append(rel)
         else:
             context.entries.append(ContextEntry(rel, "other", 0))
+        return False, match_info
+
+    def cannot_read(rel: str) -> None:
+        if rel:  # the root itself was checked by resolve_paths
+            context.unreadable.append(rel)
+
+    walk_tree(root, visit, None, cannot_read)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ exception in the user's file re-includes, and `--fix` only ever appends.
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,11 +97,15 @@ def _candidate_roots(context: BuildContext) -> list[tuple[Candidate, str, bool]]
     entries = context.entries
     file_set = {e.path for e in entries if e.kind != "dir"}
     found: list[tuple[Candidate, str, bool]] = []
-    claimed: set[str] = set()
+    # Entries come in walk order (a directory, then everything under it), so the content of a
+    # directory already suggested is the run of entries that follows it under its prefix:
+    # one comparison per entry, whatever the depth (not one per ancestor).
+    inside: str | None = None
     for entry in entries:
-        parts = entry.path.split("/")
-        if any("/".join(parts[:d]) in claimed for d in range(1, len(parts))):
+        if inside is not None and entry.path.startswith(inside):
             continue  # inside a directory already suggested
+        inside = None
+        parts = entry.path.split("/")
         name = parts[-1]
         for candidate in CANDIDATES:
             if candidate.top_level_only and len(parts) > 1:
@@ -113,7 +118,7 @@ def _candidate_roots(context: BuildContext) -> list[tuple[Candidate, str, bool]]
                     hit = f"{entry.path}/{candidate.marker}" in file_set
                 if hit:
                     found.append((candidate, entry.path, True))
-                    claimed.add(entry.path)
+                    inside = entry.path + "/"
                     break
             elif any(fnmatch.fnmatchcase(name, g) for g in candidate.file_globs) and not any(
                     fnmatch.fnmatchcase(name, g) for g in candidate.not_globs):
@@ -267,12 +272,9 @@ def fix_ignore_file(target: Path, suggestions: list[Suggestion]) -> list[str]:
     Existing lines are kept byte for byte; a pattern already present (after Docker's cleaning)
     is not added again, so running the fix twice changes nothing the second time.
     """
-    try:
-        original = target.read_bytes().decode("utf-8") if target.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        from dockopt.errors import InputError
+    from dockopt.safeload import read_text_file
 
-        raise InputError(f"cannot update {target}: {exc}") from None
+    original = read_text_file(target, "ignore file") if os.path.lexists(target) else ""
     present = {p for _, p in read_ignore_lines(original)}
     added = [s.pattern for s in suggestions if s.pattern not in present]
     added = list(dict.fromkeys(added))

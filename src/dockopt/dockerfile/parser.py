@@ -431,6 +431,6 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
 
 def parse_file(path: str) -> Dockerfile:
     """Read and parse a file (UTF-8; undecodable bytes are replaced rather than refused)."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-    return parse(data.decode("utf-8", errors="replace"), path)
+    from dockopt.dockerfile.reading import read_dockerfile
+
+    return parse(read_dockerfile(path), path)

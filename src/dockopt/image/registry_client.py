@@ -13,7 +13,9 @@ from typing import Iterator
 
 import httpx
 
-from dockopt.errors import BadReferenceError, RegistryError
+from dockopt.envvars import registry_credentials
+from dockopt.errors import BadReferenceError, DockoptError, RegistryError
+from dockopt.safeload import read_text_file
 
 MANIFEST_ACCEPT = ", ".join([
     "application/vnd.oci.image.index.v1+json",
@@ -30,13 +32,15 @@ def is_local_host(host: str) -> bool:
 
 def docker_config_credentials(host: str) -> tuple[str, str] | None:
     """Credentials for `host` from $DOCKOPT_REGISTRY_USERNAME/PASSWORD or the docker config file."""
-    user, password = os.environ.get("DOCKOPT_REGISTRY_USERNAME"), os.environ.get("DOCKOPT_REGISTRY_PASSWORD")
-    if user and password is not None:
-        return user, password
+    from_env = registry_credentials()
+    if from_env is not None:
+        return from_env
     folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    if not (folder / "config.json").is_file():
+        return None
     try:
-        auths = json.loads((folder / "config.json").read_text()).get("auths") or {}
-    except (OSError, ValueError, AttributeError):
+        auths = json.loads(read_text_file(folder / "config.json", "docker config")).get("auths") or {}
+    except (DockoptError, ValueError, AttributeError):  # an unusable config is no credentials
         return None
     for key in (host, f"https://{host}", f"http://{host}", f"https://{host}/v1/"):
         encoded = (auths.get(key) or {}).get("auth")

@@ -12,13 +12,14 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from dockopt.errors import DockoptError, InputError
+from dockopt.errors import DockoptError, InputError, OutputError
+from dockopt.envvars import database_path
+from dockopt.outfile import ATOMIC, output_target, replacing
 
 SCHEMA_VERSION = 2
 
@@ -64,8 +65,9 @@ class DatabaseError(DockoptError):
 
 def default_path() -> Path:
     """$DOCKOPT_DB, else <user cache dir>/dockopt/osv.sqlite3 (XDG_CACHE_HOME or ~/.cache)."""
-    if os.environ.get("DOCKOPT_DB"):
-        return Path(os.environ["DOCKOPT_DB"])
+    configured = database_path()
+    if configured is not None:
+        return configured
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(cache) / "dockopt" / "osv.sqlite3"
 
@@ -272,48 +274,47 @@ def create_schema(conn: sqlite3.Connection) -> None:
 @contextlib.contextmanager
 def writing(path: str | Path) -> Iterator[sqlite3.Connection]:
     """A connection to a private copy of the database (a new one if none exists yet). On normal
-    exit the copy is committed and atomically renamed over `path`; on any error it is deleted."""
-    target = Path(path)
+    exit the copy is committed and atomically renamed over `path` (through a symbolic link, to
+    its target); on any error it is deleted. A device or FIFO is refused: a database is a file."""
+    given = Path(path)
+    with contextlib.suppress(OSError):
+        given.parent.mkdir(parents=True, exist_ok=True)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise DatabaseError(f"cannot write the database next to {target}: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    conn = None
-    try:
-        fresh = True
-        if target.exists():
-            with contextlib.closing(_open_existing(target)):
-                pass
-            shutil.copyfile(target, tmp)
-            fresh = False
-        else:
-            tmp.unlink()
-        conn = sqlite3.connect(tmp, isolation_level=None)
-        # A private file nobody reads until the rename: durability comes from the rename, not
-        # from SQLite's journal.
-        conn.execute("PRAGMA journal_mode=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
-        if fresh:
-            create_schema(conn)
-        conn.execute("BEGIN")
-        yield conn
-        conn.execute("COMMIT")
-        conn.close()
+        out = output_target(given)
+    except OutputError as exc:
+        raise DatabaseError(str(exc)) from None
+    if out.how != ATOMIC:
+        raise DatabaseError(f"the database {given} is not a regular file")
+    assert out.path is not None
+    target = out.path
+    with replacing(out) as tmp:
         conn = None
-        os.replace(tmp, target)
-    except BaseException as exc:
-        if conn is not None:
+        try:
+            fresh = True
+            if target.exists():
+                with contextlib.closing(_open_existing(target)):
+                    pass
+                shutil.copyfile(target, tmp)
+                fresh = False
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            # A private file nobody reads until the rename: durability comes from the rename,
+            # not from SQLite's journal.
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            if fresh:
+                create_schema(conn)
+            conn.execute("BEGIN")
+            yield conn
+            conn.execute("COMMIT")
             conn.close()
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, (OSError, sqlite3.Error)):
+            conn = None
+        except (OSError, sqlite3.Error) as exc:
             # Disk full, permissions …: the current database is untouched, say so in one line.
             detail = getattr(exc, "strerror", None) or str(exc)
-            raise DatabaseError(f"cannot write the database {target}: {detail}; it is unchanged") from None
-        raise
+            raise DatabaseError(f"cannot write the database {given}: {detail}; it is unchanged") from None
+        finally:
+            if conn is not None:
+                conn.close()
 
 
 def _open_existing(path: Path) -> sqlite3.Connection:

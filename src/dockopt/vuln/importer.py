@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import mmap
+import os
 import sqlite3
+import stat
 import struct
 import zipfile
 import zlib
@@ -29,6 +31,8 @@ except ImportError:  # pragma: no cover
         return json.dumps(value, separators=(",", ":"))
 
 from dockopt.errors import InputError
+from dockopt.safeload import open_regular, read_regular_file
+from dockopt.treewalk import walk_tree
 from dockopt.vuln.db import feed_row, now_iso, parse_time, writing
 from dockopt.vuln.ecosystems import base_ecosystem, normalize_name
 from dockopt.vuln.osv import parse_record
@@ -72,19 +76,33 @@ def parse_document(name: str, data: bytes) -> list[dict[str, Any]]:
 def iter_documents(path: Path) -> Iterator[tuple[str, bytes]]:
     """(display name, bytes) of every record file in a file, directory or zip."""
     if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            if child.is_file() and (child.suffix in RECORD_SUFFIXES or child.suffix == ".zip"):
-                yield from iter_documents(child)
+        for child in _record_files(path):
+            yield from iter_documents(child)
         return
-    if not path.exists():
+    if not os.path.lexists(path):
         raise InputError(f"{path}: no such file or directory")
+    os.close(open_regular(path, "OSV data"))  # a FIFO or a device: one line, before any read
     if path.suffix == ".zip" or zipfile.is_zipfile(path):
         yield from iter_zip(path)
         return
-    try:
-        yield str(path), path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    yield str(path), read_regular_file(path, "OSV record")
+
+
+def _record_files(folder: Path) -> list[Path]:
+    """Record files and zips under `folder`, any depth (walked iteratively), sorted by path;
+    links to files count, links to folders are not walked into."""
+    found: list[Path] = []
+
+    def visit(rel: str, path: str, info: os.stat_result, _: None) -> tuple[bool, None]:
+        if stat.S_ISDIR(info.st_mode):
+            return True, None
+        child = Path(path)
+        if (child.suffix in RECORD_SUFFIXES or child.suffix == ".zip") and child.is_file():
+            found.append(child)
+        return False, None
+
+    walk_tree(folder, visit, None)
+    return sorted(found)
 
 
 def iter_zip(path: Path) -> Iterator[tuple[str, bytes]]:

@@ -11,6 +11,7 @@ from packageurl import PackageURL
 
 from dockopt.catalog.model import Package
 from dockopt.errors import InputError
+from dockopt.safeload import read_regular_file
 from dockopt.vuln.ecosystems import PURL_TYPES
 
 
@@ -71,10 +72,23 @@ def package_from_purl(purl_text: str, *, licenses: tuple[str, ...] = (),
                    distro_version=distro_version, locations=locations)
 
 
+MAX_SBOM_BYTES = 256 << 20
+"""SBOMs of large images run to tens of megabytes; this bounds what one read can take."""
+
+
+def _read_sbom_bytes(path: Path) -> bytes:
+    if str(path) != "-":
+        return read_regular_file(path, "SBOM", MAX_SBOM_BYTES)
+    data = sys.stdin.buffer.read(MAX_SBOM_BYTES + 1)
+    if len(data) > MAX_SBOM_BYTES:
+        raise InputError(f"the SBOM on standard input is too large (over {MAX_SBOM_BYTES} bytes)")
+    return data
+
+
 def read_sbom(path: Path) -> SbomPackages:
     """Packages of a CycloneDX or SPDX JSON file (`-` reads standard input)."""
     try:
-        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        raw = _read_sbom_bytes(path)
         data = json.loads(raw)
     except OSError as exc:
         raise InputError(f"cannot read SBOM {path}: {exc.strerror or exc}") from None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from dockopt.engine.client import connect
+from dockopt.envvars import engine_timeout
 from dockopt.errors import BadReferenceError, EngineError, ImageFormatError
 from dockopt.image.model import Image, ImageConfig, Layer
 from dockopt.image.scan import LayerReader, Source, StreamFromChunks
@@ -14,7 +14,7 @@ from dockopt.image.sources.savetar import read_save_tar
 
 def engine_client():
     """A connected docker SDK client, or EngineError with one clear line."""
-    return connect(timeout=int(os.environ.get("DOCKOPT_ENGINE_TIMEOUT", "300")))
+    return connect(timeout=engine_timeout())  # an invalid value is its own error, not "cannot reach"
 
 
 class DockerEngineSource(Source):

@@ -1,12 +1,19 @@
-"""`oci-dir:PATH` — an OCI image layout folder (index.json, blobs/), read with random access."""
+"""`oci-dir:PATH` — an OCI image layout folder (index.json, blobs/), read with random access.
+
+Every file of the layout is opened the same way (`_open`): a symbolic link is followed only
+while it stays inside the layout, and only a regular file is opened (a directory, a FIFO or a
+device where a blob should be is one clear error, never a wait or an endless read).
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
 
 from dockopt.errors import ImageFormatError, InputError
+from dockopt.safeload import open_regular
 from dockopt.image.model import Image, Platform
 from dockopt.image.oci import (
     MAX_JSON,
@@ -32,29 +39,49 @@ class OciDirSource(Source):
             raise ImageFormatError(f"{self.reference}: invalid digest {digest!r}")
         return self.root / "blobs" / algo / hexpart
 
-    def _small_blob(self, desc: dict[str, Any]) -> bytes:
-        path = self._blob_path(str(desc.get("digest", "")))
+    def _open(self, path: Path, what: str, layer: str | None = None) -> int:
+        """A descriptor for the regular file `path` of the layout, links resolved inside it."""
+        error = functools.partial(ImageFormatError, layer=layer) if layer else ImageFormatError
+        where = what if layer else f"{self.reference}: {what}"
+        root = os.path.realpath(self.root)
+        real = os.path.realpath(path)
+        if os.path.commonpath([real, root]) != root:
+            raise error(f"{where} is a symbolic link out of the layout")
+        if not os.path.lexists(real):
+            raise error(f"{where} is missing")
+        return open_regular(real, where, error)  # type: ignore[arg-type]
+
+    def _read_small(self, path: Path, what: str) -> bytes:
+        fd = self._open(path, what)
         try:
-            if path.stat().st_size > MAX_JSON:
-                raise ImageFormatError(f"{self.reference}: blob {path.name[:12]} is too large for a manifest")
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise ImageFormatError(f"{self.reference}: blob {desc.get('digest')} is missing") from None
+            size = os.fstat(fd).st_size
+            if size > MAX_JSON:
+                raise ImageFormatError(f"{self.reference}: {what} is too large for a manifest ({size} bytes)")
+            data = os.pread(fd, MAX_JSON + 1, 0)
+        finally:
+            os.close(fd)
+        if len(data) > MAX_JSON:
+            raise ImageFormatError(f"{self.reference}: {what} is too large for a manifest")
+        return data
+
+    def _small_blob(self, desc: dict[str, Any]) -> bytes:
+        digest = str(desc.get("digest", ""))
+        return self._read_small(self._blob_path(digest), f"blob {digest}")
 
     def read(self, reader: LayerReader) -> tuple[Image, list[str]]:
         index_path = self.root / "index.json"
         if not self.root.is_dir():
             raise InputError(f"{self.root} is not a directory")
-        if not index_path.is_file():
+        if not os.path.lexists(index_path):
             raise InputError(f"{self.root} is not an OCI image layout (no index.json)")
-        index = parse_json(index_path.read_bytes(), f"{self.reference}: index.json")
+        index = parse_json(self._read_small(index_path, "index.json"), f"{self.reference}: index.json")
         manifest, manifest_digest = select_manifest(index, self.platform, self._small_blob, self.reference)
         config_desc = manifest.get("config") or {}
         config_bytes = self._small_blob(config_desc)
         verify_digest(config_bytes, str(config_desc.get("digest")), f"{self.reference}: config")
         image = image_from_manifest(self.reference, self.kind, manifest, manifest_digest, config_bytes,
                                     annotations=index.get("annotations") or {})
-        keys, blobs, handles = [], {}, []
+        keys, blobs, fds = [], {}, []
         try:
             for layer in image.layers:
                 assert layer.digest is not None
@@ -62,15 +89,11 @@ class OciDirSource(Source):
                 if layer.digest in blobs:
                     continue
                 label = f"{layer.index} ({layer.digest[7:19]})"
-                try:
-                    handle = open(self._blob_path(layer.digest), "rb")
-                except FileNotFoundError:
-                    raise ImageFormatError("layer blob is missing", label) from None
-                handles.append(handle)
-                fd = handle.fileno()
+                fd = self._open(self._blob_path(layer.digest), "layer blob", label)
+                fds.append(fd)
                 blobs[layer.digest] = FileBlob(layer.digest, fd, 0, os.fstat(fd).st_size, label)
             reader.scan_files(list(blobs.values()))
         finally:
-            for handle in handles:
-                handle.close()
+            for fd in fds:
+                os.close(fd)
         return image, keys

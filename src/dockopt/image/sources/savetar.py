@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import stat
 import tarfile
 from typing import Any, BinaryIO, Iterator
 
@@ -25,7 +24,7 @@ from dockopt.image.oci import (
     verify_digest,
 )
 from dockopt.image.scan import FileBlob, LayerReader
-from dockopt.image.streams import ForwardReader
+from dockopt.image.streams import ForwardReader, PositionalReader
 from dockopt.image.tarstream import GZIP_MAGIC, ZSTD_MAGIC, normalise_member_path
 
 
@@ -50,6 +49,8 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
                   platform: Platform | None, tag: str | None = None) -> tuple[Image, list[str]]:
     docs: dict[str, bytes] = {}
     try:
+        # Read through the same capped readers as layers: a pax or GNU long-name header of the
+        # archive itself claiming a gigabyte is an error, not a gigabyte read.
         outer = tarfile.TarFile(fileobj=ForwardReader(stream, reference, hashing=False), mode="r")  # type: ignore[arg-type]
         for member, path in _regular_members(outer, reference):
             handle = outer.extractfile(member)
@@ -64,18 +65,16 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
                 reader.scan(key, buffered, f"{path.lstrip('/')}", member.size, tolerate=is_blob)
             elif member.size <= MAX_JSON:
                 docs[path] = buffered.read()
-    except ImageFormatError:
-        raise
+    except ImageFormatError as exc:
+        raise _outer(exc, reference) from None
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ImageFormatError(f"{reference}: not a readable image archive ({exc})") from None
     return _resolve(docs, reference, kind, platform, tag)
 
 
-def is_regular_file(handle: BinaryIO) -> bool:
-    try:
-        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
-    except (OSError, AttributeError, ValueError):
-        return False
+def _outer(exc: ImageFormatError, reference: str) -> ImageFormatError:
+    """An error of the archive's own reader names the archive, not a layer."""
+    return ImageFormatError(f"{reference}: {exc.detail}") if exc.layer == reference else exc
 
 
 def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: str,
@@ -84,7 +83,8 @@ def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: 
     members: dict[str, tuple[int, int]] = {}
     docs: dict[str, bytes] = {}
     try:
-        outer = tarfile.TarFile(fileobj=handle, mode="r")
+        capped = PositionalReader(fd, 0, os.fstat(fd).st_size, reference)
+        outer = tarfile.TarFile(fileobj=capped, mode="r")  # type: ignore[arg-type]
         for member, path in _regular_members(outer, reference):
             members[path] = (member.offset_data, member.size)
             if path.endswith("/layer.tar") or member.size > MAX_JSON:
@@ -94,8 +94,8 @@ def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: 
                 raise ImageFormatError(f"{reference}: archive is truncated in {path.lstrip('/')}")
             if not (path.startswith("/blobs/") and _looks_like_layer(data[:512])):
                 docs[path] = data
-    except ImageFormatError:
-        raise
+    except ImageFormatError as exc:
+        raise _outer(exc, reference) from None
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ImageFormatError(f"{reference}: not a readable image archive ({exc})") from None
     image, keys = _resolve(docs, reference, kind, platform, tag)
