@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from dockopt.errors import ImageFormatError, InputError
+from dockopt.image.documents import parse_index, parse_oci_layout
+from dockopt.safeload import read_regular_file
 from dockopt.image.model import Image, Platform
 from dockopt.image.oci import (
     MAX_JSON,
     image_from_manifest,
-    parse_json,
     select_manifest,
     verify_digest,
 )
@@ -47,7 +48,11 @@ class OciDirSource(Source):
             raise InputError(f"{self.root} is not a directory")
         if not index_path.is_file():
             raise InputError(f"{self.root} is not an OCI image layout (no index.json)")
-        index = parse_json(index_path.read_bytes(), f"{self.reference}: index.json")
+        layout_path = self.root / "oci-layout"
+        if layout_path.exists():
+            parse_oci_layout(read_regular_file(layout_path, "OCI layout marker", 1 << 16, ImageFormatError),
+                             f"{self.reference}: oci-layout")
+        index = parse_index(index_path.read_bytes(), f"{self.reference}: index.json")
         manifest, manifest_digest = select_manifest(index, self.platform, self._small_blob, self.reference)
         config_desc = manifest.get("config") or {}
         config_bytes = self._small_blob(config_desc)
