@@ -162,7 +162,8 @@ def load_yaml(text: str | bytes, what: str, *, max_bytes: int = MAX_DOCUMENT,
         try:
             return loader.construct_document(node)
         except yaml.YAMLError as exc:
-            raise error(f"{what}: not valid YAML ({_yaml_problem(exc)})") from None
+            key = _key_path(node, getattr(exc, "node", None))
+            raise error(f"{what}: {key + ': ' if key else ''}not valid YAML ({_yaml_problem(exc)})") from None
     finally:
         loader.dispose()
 
@@ -207,6 +208,33 @@ def _check_graph(root: Any, what: str, max_depth: int, max_nodes: int,
                 stack.append((kid, False))
 
 
+def _key_path(root: Any, target: Any) -> str:
+    """The mapping keys and list indexes leading to `target` in a composed graph ('ignore[2].expires'),
+    found breadth-first without recursion; '' when not found."""
+    import yaml
+
+    if target is None:
+        return ""
+    from collections import deque
+
+    seen: set[int] = set()
+    queue: deque[tuple[Any, str]] = deque([(root, "")])
+    while queue:
+        node, path = queue.popleft()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            queue.extend((kid, f"{path}[{i}]") for i, kid in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                queue.append((value, f"{path}.{name}" if path else str(name)))
+    return ""
+
+
 def _yaml_problem(exc: Exception) -> str:
     problem = getattr(exc, "problem", None) or _first_line(exc)
     mark = getattr(exc, "problem_mark", None)
@@ -241,9 +269,11 @@ def _make_loader() -> type:
             except yaml.YAMLError:
                 raise
             except (ValueError, TypeError, OverflowError) as exc:
-                raise yaml.constructor.ConstructorError(
+                failure = yaml.constructor.ConstructorError(
                     None, None, f"invalid value {node.value!r}: {_first_line(exc)}"
-                    if isinstance(node, yaml.ScalarNode) else _first_line(exc), node.start_mark) from None
+                    if isinstance(node, yaml.ScalarNode) else _first_line(exc), node.start_mark)
+                failure.node = node  # type: ignore[attr-defined]  # for the key path in the message
+                raise failure from None
 
     return BoundedLoader
 

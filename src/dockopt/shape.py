@@ -87,13 +87,7 @@ class ListOf(Spec):
     item: Spec
 
     def describe(self) -> str:
-        inner = self.item.describe()
-        for article in ("an ", "a "):
-            if inner.startswith(article):
-                inner = inner[len(article):]
-                break
-        plural = inner if inner.endswith("s") or " " in inner else inner + "s"
-        return f"a list of {plural}"
+        return f"a list of {_plural(self.item)}"
 
     def walk(self, value: Any, path: str, unknown: list[str]) -> None:
         if not isinstance(value, list):
@@ -109,7 +103,7 @@ class MapOf(Spec):
     value: Spec
 
     def describe(self) -> str:
-        return f"an object of {ListOf(self.value).describe()[len('a list of '):]}"
+        return f"an object of {_plural(self.value)}"
 
     def walk(self, value: Any, path: str, unknown: list[str]) -> None:
         if not isinstance(value, dict):
@@ -168,6 +162,15 @@ class OneOf(Spec):
 
 
 _MISSING = object()
+
+
+def _plural(spec: Spec) -> str:
+    """'strings', 'objects', 'values that are each a string or a number'."""
+    words = spec.describe()
+    article, _, noun = words.partition(" ")
+    if isinstance(spec, (Scalar, Obj)) and article in ("a", "an") and noun and " " not in noun:
+        return noun + "s"
+    return f"values that are each {words}"
 
 
 def _join(path: str, key: str) -> str:
