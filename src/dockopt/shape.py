@@ -21,10 +21,17 @@ from dockopt.safeload import type_name
 
 
 class ShapeError(Exception):
-    """A mismatch at a path (internal: `check` turns it into the caller's error)."""
+    """A mismatch (internal: `check` turns it into the caller's error). The path is collected
+    while the error unwinds, so a document that fits costs no path strings at all."""
 
-    def __init__(self, path: str, expected: str, value: Any):
-        self.path, self.expected, self.value = path, expected, value
+    def __init__(self, expected: str, value: Any):
+        self.expected, self.value = expected, value
+        self.parts: list[str | int] = []
+        """Keys and indexes from the mismatch outwards (reversed)."""
+
+
+Unknown = list[list[str | int]]
+"""Paths (key/index lists) of unknown keys found by `Obj(report_unknown=True)`."""
 
 
 class Spec:
@@ -33,7 +40,8 @@ class Spec:
     def describe(self) -> str:
         raise NotImplementedError
 
-    def walk(self, value: Any, path: str, unknown: list[str]) -> None:
+    def walk(self, value: Any) -> Unknown:
+        """Raise ShapeError unless `value` fits; return the unknown keys found inside."""
         raise NotImplementedError
 
 
@@ -42,18 +50,22 @@ class Scalar(Spec):
     types: tuple[type, ...]
     words: str
     test: Callable[[Any], bool] | None = None
-    """An extra condition (a range, a pattern) that the value must meet."""
+    """An extra condition (a range, a length) that the value must meet."""
     test_words: str = ""
 
     def describe(self) -> str:
         return self.words + (f" ({self.test_words})" if self.test_words else "")
 
-    def walk(self, value: Any, path: str, unknown: list[str]) -> None:
+    def fits(self, value: Any) -> bool:
         # bool is an int in Python, never in JSON/YAML documents
-        if isinstance(value, bool) and bool not in self.types or not isinstance(value, self.types):
-            raise ShapeError(path, self.describe(), value)
-        if self.test is not None and not self.test(value):
-            raise ShapeError(path, self.describe(), value)
+        if not isinstance(value, self.types) or isinstance(value, bool) and bool not in self.types:
+            return False
+        return self.test is None or self.test(value)
+
+    def walk(self, value: Any) -> Unknown:
+        if not self.fits(value):
+            raise ShapeError(self.describe(), value)
+        return []
 
 
 def Str(test: Callable[[str], bool] | None = None, words: str = "") -> Scalar:
@@ -78,22 +90,40 @@ class AnyValue(Spec):
     def describe(self) -> str:
         return "any value"
 
-    def walk(self, value: Any, path: str, unknown: list[str]) -> None:
-        return None
+    def walk(self, value: Any) -> Unknown:
+        return []
 
 
 @dataclass(frozen=True)
 class ListOf(Spec):
     item: Spec
+    max_items: int | None = None
 
     def describe(self) -> str:
-        return f"a list of {_plural(self.item)}"
+        bound = f"at most {self.max_items} " if self.max_items is not None else ""
+        return f"a list of {bound}{_plural(self.item)}"
 
-    def walk(self, value: Any, path: str, unknown: list[str]) -> None:
-        if not isinstance(value, list):
-            raise ShapeError(path, self.describe(), value)
-        for i, item in enumerate(value):
-            self.item.walk(item, f"{path}[{i}]", unknown)
+    def walk(self, value: Any) -> Unknown:
+        if not isinstance(value, list) or self.max_items is not None and len(value) > self.max_items:
+            raise ShapeError(self.describe(), value)
+        item = self.item
+        if isinstance(item, Scalar):  # the common case (versions, diff-IDs): no nested walk
+            fits = item.fits
+            for i, v in enumerate(value):
+                if not fits(v):
+                    exc = ShapeError(item.describe(), v)
+                    exc.parts.append(i)
+                    raise exc
+            return []
+        unknown: Unknown = []
+        for i, v in enumerate(value):
+            try:
+                inner = item.walk(v)
+            except ShapeError as exc:
+                exc.parts.append(i)
+                raise
+            unknown.extend([i, *p] for p in inner)
+        return unknown
 
 
 @dataclass(frozen=True)
@@ -105,11 +135,18 @@ class MapOf(Spec):
     def describe(self) -> str:
         return f"an object of {_plural(self.value)}"
 
-    def walk(self, value: Any, path: str, unknown: list[str]) -> None:
+    def walk(self, value: Any) -> Unknown:
         if not isinstance(value, dict):
-            raise ShapeError(path, self.describe(), value)
+            raise ShapeError(self.describe(), value)
+        unknown: Unknown = []
         for key, item in value.items():
-            self.value.walk(item, _join(path, str(key)), unknown)
+            try:
+                inner = self.value.walk(item)
+            except ShapeError as exc:
+                exc.parts.append(str(key))
+                raise
+            unknown.extend([str(key), *p] for p in inner)
+        return unknown
 
 
 @dataclass(frozen=True)
@@ -125,21 +162,31 @@ class Obj(Spec):
     def describe(self) -> str:
         return self.words
 
-    def walk(self, value: Any, path: str, unknown: list[str]) -> None:
+    def walk(self, value: Any) -> Unknown:
         if not isinstance(value, dict):
-            raise ShapeError(path, self.describe(), value)
+            raise ShapeError(self.describe(), value)
         for name in self.required:
             if value.get(name) is None:
-                raise ShapeError(_join(path, name), "a value (the field is required)", _MISSING)
+                exc = ShapeError("a value (the field is required)", _MISSING)
+                exc.parts.append(name)
+                raise exc
+        unknown: Unknown = []
+        fields = self.fields
         for key, item in value.items():
-            spec = self.fields.get(key) if isinstance(key, str) else None
+            spec = fields.get(key) if isinstance(key, str) else None
             if spec is None:
                 if self.report_unknown:
-                    unknown.append(_join(path, str(key)))
+                    unknown.append([str(key)])
                 continue
             if item is None and key not in self.required:
                 continue
-            spec.walk(item, _join(path, key), unknown)
+            try:
+                inner = spec.walk(item)
+            except ShapeError as exc:
+                exc.parts.append(key)
+                raise
+            unknown.extend([key, *p] for p in inner)
+        return unknown
 
 
 @dataclass(frozen=True)
@@ -151,14 +198,13 @@ class OneOf(Spec):
     def describe(self) -> str:
         return " or ".join(o.describe() for o in self.options)
 
-    def walk(self, value: Any, path: str, unknown: list[str]) -> None:
+    def walk(self, value: Any) -> Unknown:
         for option in self.options:
             try:
-                option.walk(value, path, unknown)
-                return
+                return option.walk(value)
             except ShapeError:
                 continue
-        raise ShapeError(path, self.describe(), value)
+        raise ShapeError(self.describe(), value)
 
 
 _MISSING = object()
@@ -173,8 +219,12 @@ def _plural(spec: Spec) -> str:
     return f"values that are each {words}"
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+def format_path(parts: list[str | int], start: str = "") -> str:
+    """['rootfs', 'diff_ids', 3] -> 'rootfs.diff_ids[3]'."""
+    out = start
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
 
 
 def describe_value(value: Any, literal: bool) -> str:
@@ -186,6 +236,10 @@ def describe_value(value: Any, literal: bool) -> str:
         text = "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
         if len(text) <= 40:
             return text
+    if isinstance(value, str) and len(value) > 40:
+        return f"a string of {len(value)} characters"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items" if len(value) > 1000 else "a list"
     return type_name(value)
 
 
@@ -193,10 +247,10 @@ def check(value: Any, spec: Spec, what: str, *, error: type[DockoptError] = Inpu
           literal: bool = False, path: str = "") -> list[str]:
     """Raise `error("WHAT: PATH: expected …, got …")` unless `value` fits `spec`; returns the
     unknown keys found by `Obj(report_unknown=True)` specs, as dotted paths."""
-    unknown: list[str] = []
     try:
-        spec.walk(value, path, unknown)
+        unknown = spec.walk(value)
     except ShapeError as exc:
-        where = f"{what}: {exc.path}" if exc.path else what
+        where = format_path(exc.parts[::-1], path)
+        where = f"{what}: {where}" if where else what
         raise error(f"{where}: expected {exc.expected}, got {describe_value(exc.value, literal)}") from None
-    return unknown
+    return [format_path(parts, path) for parts in unknown]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import posixpath
 import re
 from dataclasses import dataclass
 
+from dockopt.errors import InputError
 from dockopt.findings import Severity
+from dockopt.safeload import load_json
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,8 @@ def scan_credential_file(path: str, text: str) -> list[SecretMatch]:
             add("secrets.netrc", ".netrc password", m.group(1), m.start())
     elif name == "config.json" and path.endswith("/.docker/config.json"):
         try:
-            auths = (json.loads(text) or {}).get("auths") or {}
-        except (ValueError, AttributeError):
+            auths = (load_json(text, path) or {}).get("auths") or {}
+        except (InputError, AttributeError):
             auths = {}
         for registry, entry in auths.items() if isinstance(auths, dict) else ():
             value = (entry or {}).get("auth") or (entry or {}).get("identitytoken") if isinstance(entry, dict) else None
