@@ -36,8 +36,8 @@ WRONG_TYPES = {
     "scan: [1]": r"\.dockopt\.yaml: scan: expected a mapping, got a list$",
     "[1, 2]": r"\.dockopt\.yaml: expected a mapping of sections, got a list$",
     "scan: {ignore: [{id: X, reason: y, expires: 2025-13-45}]}":
-        r"\.dockopt\.yaml: scan\.ignore\[0\]\.expires: not valid YAML \(invalid value '2025-13-45': "
-        r"month must be in 1\.\.12 at line 1\)$",
+        r"\.dockopt\.yaml: scan\.ignore\[0\]\.expires: invalid value '2025-13-45': "
+        r"month must be in 1\.\.12 at line 1$",
 }
 
 
@@ -55,7 +55,7 @@ def test_pyproject_section_is_checked_the_same(tmp_path):
 
 
 HOSTILE_YAML = {
-    "deep nesting": ("a: " + "[" * 5000 + "]" * 5000, r"\.dockopt\.yaml: (nested too deeply|nested deeper than)"),
+    "deep nesting": ("a: " + "[" * 5000 + "]" * 5000, r"\.dockopt\.yaml: (nested|not valid YAML \(exceeded maximum nesting depth)"),
     "alias bomb": ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)),
         r"\.dockopt\.yaml: aliases expand to more than \d+ nodes"),
@@ -108,8 +108,8 @@ def test_ignore_file_constructor_error_names_file_and_key(tmp_path):
     sbom = tmp_path / "bom.json"
     sbom.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []}')
     run = run_hostile("scan", "--sbom", str(sbom), "--ignore-file", str(rules), "--db", str(tmp_path / "none"))
-    assert_clean_error(run, r"ignore file \S+ignore\.yaml: ignore\[0\]\.expires: not valid YAML \(invalid value "
-                            r"'2025-13-45': month must be in 1\.\.12 at line 4\)$")
+    assert_clean_error(run, r"ignore file \S+ignore\.yaml: ignore\[0\]\.expires: invalid value "
+                            r"'2025-13-45': month must be in 1\.\.12 at line 4$")
 
 
 def test_deep_ignore_file_and_alias_bomb_are_one_line(tmp_path):
@@ -119,7 +119,7 @@ def test_deep_ignore_file_and_alias_bomb_are_one_line(tmp_path):
         rules = tmp_path / "ignore.yaml"
         rules.write_text(text)
         run = run_hostile("scan", "--sbom", str(sbom), "--ignore-file", str(rules), "--db", str(tmp_path / "none"))
-        assert_clean_error(run, r"ignore file \S+: (nested|aliases expand)", max_rss_mb=200, max_seconds=60)
+        assert_clean_error(run, r"ignore file \S+: (nested|aliases expand|not valid YAML \(exceeded maximum nesting depth)", max_rss_mb=200, max_seconds=60)
 
 
 @pytest.mark.parametrize("baseline, message", [

@@ -74,8 +74,8 @@ def test_import_refuses_a_record_of_the_wrong_shape(case, tmp_path):
      r"deep\.json: nested deeper than 100 levels$"),
     ("bomb.yaml", "id: X-1\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)),
-     r"bomb\.yaml: aliases expand to more than \d+ nodes$"),
-    ("deep.yaml", "id: X-1\naffected: " + "[" * 5000 + "]" * 5000, r"deep\.yaml: nested"),
+     r"bomb\.yaml: aliases expand to more than \d+ nodes( at line \d+)?$"),
+    ("deep.yaml", "id: X-1\naffected: " + "[" * 5000 + "]" * 5000, r"deep\.yaml: (nested|not valid YAML \(exceeded maximum nesting depth)"),
 ])
 def test_import_refuses_hostile_documents_in_bounded_memory(name, text, message, tmp_path):
     source = tmp_path / name
