@@ -95,13 +95,13 @@ def test_config_pairs_and_redaction():
 
 
 def test_history_args_and_allowlist():
-    assert _history_args(f"|2 GH_TOKEN={GH_TOKEN} MODE=x /bin/sh -c make") == [("GH_TOKEN", GH_TOKEN), ("MODE", "x")]
-    assert _history_args(f"RUN |1 GH_TOKEN={GH_TOKEN} /bin/sh -c make # buildkit") == [("GH_TOKEN", GH_TOKEN)]
-    assert _history_args("/bin/sh -c make") == []
-    assert _history_env('/bin/sh -c #(nop)  ENV DB_PASSWORD=abc123xyz MODE="a b"') == [
+    assert list(_history_args(f"|2 GH_TOKEN={GH_TOKEN} MODE=x /bin/sh -c make")) == [("GH_TOKEN", GH_TOKEN), ("MODE", "x")]
+    assert list(_history_args(f"RUN |1 GH_TOKEN={GH_TOKEN} /bin/sh -c make # buildkit")) == [("GH_TOKEN", GH_TOKEN)]
+    assert list(_history_args("/bin/sh -c make")) == []
+    assert list(_history_env('/bin/sh -c #(nop)  ENV DB_PASSWORD=abc123xyz MODE="a b"')) == [
         ("DB_PASSWORD", "abc123xyz"), ("MODE", "a b")]
-    assert _history_env("/bin/sh -c #(nop)  ENV OLD_PASSWORD letmein99") == [("OLD_PASSWORD", "letmein99")]
-    assert _history_env("RUN make") == []
+    assert list(_history_env("/bin/sh -c #(nop)  ENV OLD_PASSWORD letmein99")) == [("OLD_PASSWORD", "letmein99")]
+    assert list(_history_env("RUN make")) == []
     assert AllowRule.parse("/app/tests/*").matches("secrets.npmrc", "/app/tests/.npmrc", "v")
     assert not AllowRule.parse("/app/tests/*").matches("secrets.npmrc", "/root/.npmrc", "v")
     assert AllowRule.parse("secrets.env").matches("secrets.env", None, "v")

@@ -11,10 +11,14 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from dockopt.errors import InputError
 from dockopt.findings import Finding
 from dockopt.report.output import write_text
-from dockopt.safeload import read_text_file
+from dockopt.safeload import load_json_object, read_regular_file
+from dockopt.shape import Int, ListOf, Obj, Str, check
+
+BASELINE = Obj({"baseline_version": Int(), "findings": ListOf(Obj({"file": Str(), "rule_id": Str(),
+                                                                    "fingerprint": Str()}))},
+               required=("findings",))
 
 BASELINE_VERSION = 1
 
@@ -30,19 +34,12 @@ def write_baseline(path: str | Path, findings: list[Finding]) -> None:
 
 
 def read_baseline(path: str | Path) -> Counter[tuple[str, str, str]]:
-    try:
-        data = json.loads(read_text_file(path, "baseline"))
-    except OSError as exc:
-        raise InputError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise InputError(f"baseline {path} is not valid JSON") from None
-    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
-        raise InputError(f"baseline {path} has no 'findings' list")
+    raw = read_regular_file(path, "baseline")
+    data = load_json_object(raw, f"baseline {path}")
+    check(data, BASELINE, f"baseline {path}")
     known: Counter[tuple[str, str, str]] = Counter()
     for e in data["findings"]:
-        if not isinstance(e, dict):
-            raise InputError(f"baseline {path}: entries must be objects")
-        known[(str(e.get("file", "")), str(e.get("rule_id", "")), str(e.get("fingerprint", "")))] += 1
+        known[(e.get("file") or "", e.get("rule_id") or "", e.get("fingerprint") or "")] += 1
     return known
 
 

@@ -126,6 +126,32 @@ def load_json(data: bytes | str, what: str, *, max_bytes: int = MAX_DOCUMENT,
     return value
 
 
+_JSON_STRUCTURE = None
+
+
+def json_nesting(text: str) -> tuple[int, int | None]:
+    """(deepest nesting, end offset) of the JSON value at the start of `text`, by a linear scan
+    of its brackets (strings skipped): lets a caller that must decode a prefix (BuildKit's exec
+    form ignores trailing text) refuse deep input before a recursive decoder sees it. The end is
+    None when the brackets never close."""
+    global _JSON_STRUCTURE
+    if _JSON_STRUCTURE is None:
+        import re
+
+        _JSON_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+    depth = deepest = 0
+    for m in _JSON_STRUCTURE.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+            if depth <= 0:
+                return deepest, m.end()
+    return deepest, None
+
+
 def load_json_object(data: bytes | str, what: str, **caps: Any) -> dict[str, Any]:
     """`load_json` for documents whose top level must be an object."""
     error = caps.get("error", InputError)
@@ -136,7 +162,7 @@ def load_json_object(data: bytes | str, what: str, **caps: Any) -> dict[str, Any
 
 
 def load_yaml(text: str | bytes, what: str, *, max_bytes: int = MAX_DOCUMENT,
-              max_depth: int = MAX_DEPTH, max_nodes: int = MAX_YAML_NODES,
+              max_depth: int = MAX_DEPTH, max_nodes: int | None = None,
               error: type[DockoptError] = InputError) -> Any:
     """Parse one untrusted YAML document (plain data only) with size, depth and alias caps.
 
@@ -150,9 +176,12 @@ def load_yaml(text: str | bytes, what: str, *, max_bytes: int = MAX_DOCUMENT,
     from dockopt import safeyaml
 
     try:
-        return safeyaml.load(text, max_depth, max_nodes)
+        # Without aliases a document has fewer nodes than bytes; an alias bomb has vastly more.
+        # So the default cap grows with the input and still stops every expansion bomb.
+        cap = max_nodes if max_nodes is not None else max(MAX_YAML_NODES, len(text))
+        return safeyaml.load(text, max_depth, cap)
     except safeyaml.YamlRefused as exc:
-        raise error(f"{what}: {exc}") from None
+        raise error(f"{what}: {exc.path + ': ' if exc.path else ''}{exc}") from None
     except yaml.YAMLError as exc:
         raise error(f"{what}: not valid YAML ({_yaml_problem(exc)})") from None
 

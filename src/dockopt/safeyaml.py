@@ -31,6 +31,8 @@ class YamlRefused(Exception):
 
     def __init__(self, message: str, line: int | None = None):
         self.line = line
+        self.path = ""
+        """Where a value failed to construct ('ignore[2].expires'), for the message."""
         super().__init__(message if line is None else f"{message} at line {line}")
 
 
@@ -83,7 +85,11 @@ def _build(loader: Any, max_depth: int, max_nodes: int) -> Any:
                 raise YamlRefused(f"alias *{event.anchor} refers to no finished anchor", line)
             value, size = anchors[event.anchor]
         elif isinstance(event, ev.ScalarEvent):
-            value, size = _scalar(loader, constructors, event, line), 1
+            try:
+                value, size = _scalar(loader, constructors, event, line), 1
+            except YamlRefused as exc:
+                exc.path = _path(stack)
+                raise
             if event.anchor is not None:
                 anchors[event.anchor] = (value, 1)
         elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
@@ -118,6 +124,17 @@ def _build(loader: Any, max_depth: int, max_nodes: int) -> Any:
             parent.key, parent.has_key = value, True
         else:
             _put(parent, value, line)
+
+
+def _path(stack: list[_Frame]) -> str:
+    """The keys and indexes of the open containers, down to the value being read."""
+    out = ""
+    for frame in stack:
+        if not frame.is_map:
+            out += f"[{len(frame.value)}]"
+        elif frame.has_key:
+            out += f".{frame.key}" if out else str(frame.key)
+    return out
 
 
 def _put(parent: _Frame, value: Any, line: int | None) -> None:

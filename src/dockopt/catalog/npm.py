@@ -4,13 +4,13 @@ projects whose `node_modules` is not in the image."""
 
 from __future__ import annotations
 
-import json
-
 from packageurl import PackageURL
 
 from dockopt.catalog.core import Cataloger, Context
 from dockopt.catalog.licenses import normalise
 from dockopt.catalog.model import NPM, Package
+from dockopt.errors import InputError
+from dockopt.safeload import load_json
 
 MAX_JSON = 4 << 20
 
@@ -43,9 +43,9 @@ class NpmCataloger(Cataloger):
 
     def extract(self, path, data):
         try:
-            doc = json.loads(data)
-        except ValueError:
-            return None
+            doc = load_json(data, path, max_bytes=MAX_JSON)
+        except InputError:
+            return None  # not JSON, or nested past the cap: not a package manifest
         if not isinstance(doc, dict):
             return None
         if path.endswith("/package-lock.json"):

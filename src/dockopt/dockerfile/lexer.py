@@ -12,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from dockopt.safeload import MAX_DEPTH, json_nesting
+
 # Go's unicode.IsSpace for the characters that matter (Python's str.isspace also accepts
 # \x1c-\x1f, which Go does not).
 GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
@@ -185,8 +187,13 @@ def parse_json_array(rest: str) -> list[str] | None:
     text = go_lstrip(rest)
     if not text.startswith("["):
         return None
+    depth, end = json_nesting(text)
+    if end is None:
+        return None  # never closes: not JSON, as for Go's decoder at end of input
+    if depth > MAX_DEPTH:  # nested arrays are not strings; refused before the recursive decoder
+        raise NotStringArray("when using JSON array syntax, arrays must be comprised of strings only")
     try:
-        value, _ = json.JSONDecoder().raw_decode(text)
+        value, _ = json.JSONDecoder().raw_decode(text[:end])
     except ValueError:
         return None
     if not isinstance(value, list):

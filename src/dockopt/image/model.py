@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -53,31 +54,30 @@ class Layer:
 
 @dataclass(frozen=True)
 class ImageConfig:
+    """An image config whose shape `image.documents` has checked. The views below are computed
+    once: analyses read them many times, and a hostile config can hold 100,000 history entries."""
+
     raw: dict[str, Any]
 
-    @property
+    @functools.cached_property
     def container_config(self) -> dict[str, Any]:
         return self.raw.get("config") or {}
 
-    @property
+    @functools.cached_property
     def diff_ids(self) -> list[str]:
         return list((self.raw.get("rootfs") or {}).get("diff_ids") or [])
 
-    @property
+    @functools.cached_property
     def history(self) -> list[HistoryEntry]:
-        out = []
-        for item in self.raw.get("history") or []:
-            if not isinstance(item, dict):
-                continue
-            out.append(HistoryEntry(created_by=str(item.get("created_by") or ""), created=item.get("created"),
-                                    empty_layer=bool(item.get("empty_layer")), comment=item.get("comment")))
-        return out
+        return [HistoryEntry(created_by=item.get("created_by") or "", created=item.get("created"),
+                             empty_layer=bool(item.get("empty_layer")), comment=item.get("comment"))
+                for item in self.raw.get("history") or []]
 
-    @property
+    @functools.cached_property
     def labels(self) -> dict[str, str]:
         return dict(self.container_config.get("Labels") or {})
 
-    @property
+    @functools.cached_property
     def env(self) -> list[str]:
         return list(self.container_config.get("Env") or [])
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import platform as _platform
 from typing import Any, Callable
 
 from dockopt.errors import ImageFormatError
+from dockopt.image.documents import (  # noqa: F401 (the media types are part of this module's interface)
+    DOCKER_LIST,
+    DOCKER_MANIFEST,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    OCI_INDEX,
+    OCI_MANIFEST,
+    is_index,
+    parse_config,
+    parse_manifest_or_index,
+)
 from dockopt.image.model import Image, ImageConfig, Layer, Platform, map_history
-
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
-MANIFEST_TYPES = (OCI_MANIFEST, DOCKER_MANIFEST)
-MAX_JSON = 16 << 20
 
 
 def host_platform() -> Platform:
@@ -39,19 +41,8 @@ def verify_digest(data: bytes, digest: str, what: str) -> None:
 
 
 def parse_json(data: bytes, what: str) -> dict[str, Any]:
-    if len(data) > MAX_JSON:
-        raise ImageFormatError(f"{what}: JSON document too large ({len(data)} bytes)")
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ImageFormatError(f"{what}: invalid JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise ImageFormatError(f"{what}: expected a JSON object")
-    return value
-
-
-def is_index(doc: dict[str, Any]) -> bool:
-    return doc.get("mediaType") in INDEX_TYPES or ("manifests" in doc and "layers" not in doc)
+    """A manifest or an index, size-, depth- and shape-checked (see `documents`)."""
+    return parse_manifest_or_index(data, what)
 
 
 def _matches(desc_platform: dict[str, Any] | None, want: Platform) -> bool:
@@ -72,7 +63,7 @@ def select_manifest(index: dict[str, Any], platform: Platform | None,
     """
     if depth > 4:
         raise ImageFormatError(f"{what}: indexes nested too deeply")
-    manifests = [d for d in index.get("manifests") or [] if isinstance(d, dict) and d.get("digest")]
+    manifests = list(index.get("manifests") or [])  # shape-checked: descriptors with a digest
     candidates = [d for d in manifests if (d.get("platform") or {}).get("os") != "unknown"]
     if not candidates:
         raise ImageFormatError(f"{what}: index lists no image manifests")
@@ -103,7 +94,8 @@ def image_from_manifest(reference: str, source: str, manifest: dict[str, Any], m
     config_digest = config_desc.get("digest")
     if config_digest:
         verify_digest(config_bytes, config_digest, f"{reference}: config")
-    config = ImageConfig(parse_json(config_bytes, f"{reference}: config"))
+    label = f"config blob {config_digest[:19]}…" if config_digest else "config"
+    config = ImageConfig(parse_config(config_bytes, f"{reference}: {label}"))
     layer_descs = manifest.get("layers")
     if not isinstance(layer_descs, list):
         raise ImageFormatError(f"{reference}: manifest has no layer list")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from dockopt.errors import UsageError
 from dockopt.findings import Category, Finding, Location
@@ -157,11 +157,13 @@ class SecretsCheck(ImageCheck):
         config = result.image.config
         out: list[Finding] = []
         in_config: set[str] = set()
-        env = [tuple(item.split("=", 1)) for item in config.env if "=" in item]
+        # Pairs are generated, not listed: a hostile config holds hundreds of thousands (the
+        # config's shape is checked at load, so keys and values are strings).
+        env = (tuple(item.split("=", 1)) for item in config.env if "=" in item)
         for source, pairs, rule in (("config.Env", env, "secrets.env"),
-                                    ("config.Labels", list(config.labels.items()), "secrets.label")):
+                                    ("config.Labels", config.labels.items(), "secrets.label")):
             what = "ENV" if source == "config.Env" else "LABEL"
-            for key, m in scan_key_values([(str(k), str(v)) for k, v in pairs], rule, what):
+            for key, m in scan_key_values(pairs, rule, what):  # type: ignore[arg-type]
                 in_config.add(m.value)
                 if not self._allowed(m.rule_id, None, m.value):
                     out.append(self._config_finding(m, f"{key}={redact(m.value)} in the image config",
@@ -212,36 +214,41 @@ class SecretsCheck(ImageCheck):
                        details={**details, "why": m.why, "redacted": redact(m.value)})
 
 
-def _history_env(created_by: str) -> list[tuple[str, str]]:
-    """`ENV A=1 B="x y"` (or the legacy `ENV A 1`) as recorded in history."""
+def _history_env(created_by: str) -> Iterator[tuple[str, str]]:
+    """`ENV A=1 B="x y"` (or the legacy `ENV A 1`) as recorded in history, one pair at a time
+    (a hostile config holds 600,000 pairs in one line)."""
     text = created_by.strip()
     for prefix in ("/bin/sh -c #(nop) ", "#(nop) "):
         if text.startswith(prefix):
             text = text[len(prefix):].strip()
     if not text.startswith("ENV "):
-        return []
+        return
     body = text[4:].strip()
     if body.endswith("# buildkit"):
         body = body[: -len("# buildkit")].strip()
-    pairs = re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)', body)
-    if not pairs and " " in body:
+    found = False
+    for m in _ENV_PAIR.finditer(body):
+        found = True
+        yield m.group(1), m.group(2).strip('"')
+    if not found and " " in body:
         key, value = body.split(None, 1)
-        return [(key, value)]
-    return [(k, v.strip('"')) for k, v in pairs]
+        yield key, value
 
 
-def _history_args(created_by: str) -> list[tuple[str, str]]:
+_ENV_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)')
+
+
+def _history_args(created_by: str) -> Iterator[tuple[str, str]]:
     """Build args the classic builder and BuildKit record: `|2 A=1 B=2 /bin/sh -c …`."""
     m = HISTORY_ARGS.match(created_by.strip())
     if not m:
-        return []
-    count, rest, out = int(m.group(1)), m.group(2), []
+        return
+    count, rest = int(m.group(1)), m.group(2)
     pos = 0
     for _ in range(count):
         pair = ARG_PAIR.match(rest, pos)
         if not pair:
             break
-        out.append((pair.group(1), pair.group(2)))
+        yield pair.group(1), pair.group(2)
         pos = pair.end()
-    return out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 from dockopt.report.output import human_bytes
 from dockopt.report.layout import output_width, prose, table

@@ -8,7 +8,6 @@ database exactly as it was (and scans running meanwhile keep their open file).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import sqlite3
@@ -17,9 +16,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from dockopt.errors import DockoptError, InputError, OutputError
 from dockopt.envvars import database_path
+from dockopt.errors import DockoptError, InputError, OutputError
 from dockopt.outfile import ATOMIC, output_target, replacing
+from dockopt.safeload import load_json
+from dockopt.shape import ListOf, Obj, Spec, Str, check
+from dockopt.vuln.osv import EVENT, SEVERITY, VERSION
 
 SCHEMA_VERSION = 2
 
@@ -61,6 +63,19 @@ CREATE INDEX affected_record ON affected(record_id);
 
 class DatabaseError(DockoptError):
     """The vulnerability database is missing, unreadable or not ours."""
+
+
+class _BadRow(DockoptError):
+    """One row that does not decode to its declared shape (skipped, with a note)."""
+
+
+# The database is written by our importer, which checks every record; but a database file can
+# be handed to us (--db, $DOCKOPT_DB, a copied cache) or predate a check. So each JSON column is
+# decoded through safeload and shape-checked like any input, and a bad row is skipped with a
+# note instead of failing the whole scan.
+ROW_RANGES = ListOf(Obj({"type": Str(), "events": ListOf(EVENT)}))
+ROW_VERSIONS = ListOf(VERSION)
+ROW_STRINGS = ListOf(Str())
 
 
 def default_path() -> Path:
@@ -149,7 +164,12 @@ class RecordRow:
     def data(self, db: "VulnDB") -> dict[str, Any]:
         """The full record as imported (read on demand: it can be large)."""
         row = db.conn.execute("SELECT data FROM records WHERE id = ?", (self.id,)).fetchone()
-        return json.loads(row[0]) if row else {}
+        if not row:
+            return {}
+        try:
+            return load_json(row[0], f"record {self.id}", error=_BadRow)
+        except _BadRow as exc:
+            raise DatabaseError(f"{db.path}: {exc}") from None
 
 
 class VulnDB:
@@ -169,6 +189,8 @@ class VulnDB:
         if not version or int(version[0]) != SCHEMA_VERSION:
             raise DatabaseError(f"{self.path} has database schema {version and version[0]}, expected "
                                 f"{SCHEMA_VERSION}; rebuild it with `dockopt db update`")
+        self.notes: dict[str, None] = {}
+        """Rows skipped because they do not decode to their shape (one note each)."""
         self._record_cache: dict[str, RecordRow] = {}
         self._affected_cache: dict[tuple[str, str], list[AffectedRow]] = {}
         self._names: dict[str, frozenset[str]] = {}
@@ -214,8 +236,7 @@ class VulnDB:
         rows = self.conn.execute(
             "SELECT record_id, ecosystem, name, ranges, versions, rating, severity FROM affected "
             "WHERE ecosystem = ? AND name = ?", (ecosystem, name)).fetchall()
-        result = [AffectedRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), r[5],
-                              json.loads(r[6]) if r[6] else []) for r in rows]
+        result = [row for row in map(self._affected_row, rows) if row is not None]
         self._affected_cache[cache_key] = result
         return result
 
@@ -237,9 +258,11 @@ class VulnDB:
                 "SELECT id, feed, modified, published, aliases, summary, severity, refs FROM records "
                 f"WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
             for r in rows:
-                self._record_cache[r[0]] = RecordRow(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5],
-                                                     json.loads(r[6]) if r[6] else [],
-                                                     tuple(json.loads(r[7])) if r[7] else ())
+                what = f"record {r[0]}"
+                self._record_cache[r[0]] = RecordRow(
+                    r[0], r[1], r[2], r[3], tuple(self._column(r[4], ROW_STRINGS, what, "aliases") or ()), r[5],
+                    self._column(r[6], SEVERITY, what, "severity") or [],
+                    tuple(self._column(r[7], ROW_STRINGS, what, "references") or ()))
 
     def prefetch_affected(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Load the affected rows of many (ecosystem, name) pairs in a few queries."""
@@ -256,9 +279,31 @@ class VulnDB:
                     "SELECT record_id, ecosystem, name, ranges, versions, rating, severity FROM affected "
                     f"WHERE ecosystem = ? AND name IN ({','.join('?' * len(chunk))})", [ecosystem, *chunk])
                 for r in rows:
-                    self._affected_cache[(ecosystem, r[2])].append(
-                        AffectedRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), r[5],
-                                    json.loads(r[6]) if r[6] else []))
+                    row = self._affected_row(r)
+                    if row is not None:
+                        self._affected_cache[(ecosystem, r[2])].append(row)
+
+    def _column(self, text: str | None, spec: Spec, what: str, column: str) -> Any:
+        """One JSON column, decoded and checked; None (and a note) when it does not fit."""
+        if not text:
+            return None
+        try:
+            value = load_json(text, f"{what} {column}", error=_BadRow)
+            check(value, spec, f"{what} {column}", error=_BadRow)
+        except _BadRow as exc:
+            self.notes.setdefault(f"{self.path.name}: skipped a malformed row ({exc})")
+            return None
+        return value
+
+    def _affected_row(self, r: tuple) -> AffectedRow | None:
+        """An `affected` row, or None when its ranges or versions do not fit (noted)."""
+        what = f"record {r[0]} ({r[1]} {r[2]})"
+        ranges = self._column(r[3], ROW_RANGES, what, "ranges")
+        versions = self._column(r[4], ROW_VERSIONS, what, "versions")
+        if ranges is None and r[3] not in ("[]", "") or versions is None and r[4] not in ("[]", ""):
+            return None
+        return AffectedRow(r[0], r[1], r[2], ranges or [], versions or [], r[5],
+                           self._column(r[6], SEVERITY, what, "severity") or [])
 
 
 def _read_only_uri(path: Path) -> str:

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dockopt.config import read_user_text
 from dockopt.errors import InputError
+from dockopt.safeload import load_yaml
 from dockopt.vuln.match import Match
 
 
@@ -90,11 +89,7 @@ def parse_rules(data: Any, origin: str) -> list[IgnoreRule]:
 
 def load_rules(path: Path) -> list[IgnoreRule]:
     text = read_user_text(path, "ignore file")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"ignore file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    return parse_rules(data, str(path))
+    return parse_rules(load_yaml(text, f"ignore file {path}"), str(path))
 
 
 def apply(matches: list[Match], rules: list[IgnoreRule], today: dt.date | None = None

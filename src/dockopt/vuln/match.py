@@ -140,7 +140,7 @@ class _Prepared:
                     continue
                 try:
                     prepared.append(prepare(range_type, events, walk_scheme))
-                except InvalidVersion as exc:
+                except ValueError as exc:  # InvalidVersion, or any text a scheme cannot take
                     problems.append(f"{row.record_id}: {range_type} range skipped ({exc})")
             cached = (prepared, problems)
             self.rows[id(row)] = cached
@@ -201,6 +201,7 @@ def match_packages(packages: Iterable[Package], db: VulnDB) -> MatchResult:
     matches = _borrow_alias_ratings(db, matches)
     result.matches = [merged for group in groups for merged in _merge_aliases([matches[i] for i in group])]
     result.notes.extend(notes)
+    result.notes.extend(db.notes)
     for distro in sorted(unknown_distros):
         result.notes.append(f"no OSV ecosystem known for distro {distro!r}: its OS packages were not matched")
     result.matches.sort(key=lambda m: (-m.severity, m.package.name, m.record_id))

@@ -10,9 +10,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dockopt.shape import AnyValue, ListOf, Obj, Str
+
 EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
 VERSION_RANGE_TYPES = ("ECOSYSTEM", "SEMVER")
 """Range types whose events are versions; GIT ranges hold commits and cannot match versions."""
+
+
+MAX_VERSION = 256
+"""Longest version text accepted (real ones stay under 100 characters; a 5,000-digit "version"
+would make every later comparison fail)."""
+MAX_EVENTS = 10_000
+MAX_RANGES = 1_000
+MAX_VERSIONS = 100_000
+MAX_AFFECTED = 100_000
+
+VERSION = Str(lambda v: 0 < len(v) <= MAX_VERSION, f"1 to {MAX_VERSION} characters")
+EVENT = Obj({kind: VERSION for kind in EVENT_KINDS})
+RANGE = Obj({"type": Str(), "repo": Str(), "events": ListOf(EVENT, MAX_EVENTS)}, required=("type", "events"))
+SEVERITY = ListOf(Obj({"type": Str(), "score": Str()}))
+AFFECTED = Obj({"package": Obj({"ecosystem": Str(), "name": Str(), "purl": Str()}),
+                "ranges": ListOf(RANGE, MAX_RANGES), "versions": ListOf(VERSION, MAX_VERSIONS),
+                "severity": SEVERITY, "ecosystem_specific": AnyValue(), "database_specific": AnyValue()})
+RECORD = Obj({"id": Str(), "modified": Str(), "published": Str(), "withdrawn": Str(), "aliases": ListOf(Str()),
+              "summary": Str(), "severity": SEVERITY, "affected": ListOf(AFFECTED, MAX_AFFECTED),
+              "references": ListOf(Obj({"type": Str(), "url": Str()}))}, required=("id",))
+"""The fields of an OSV record that matching reads, as the OSV schema gives them (others are
+kept in the stored record and not checked). Checked at import: a record of another shape is an
+error naming the field (`db import`) or skipped with that line as a note (`db update`)."""
 
 
 class InvalidRecord(ValueError):

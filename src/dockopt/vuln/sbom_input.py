@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,25 @@ from packageurl import PackageURL
 
 from dockopt.catalog.model import Package
 from dockopt.errors import InputError
-from dockopt.safeload import read_regular_file
+from dockopt.safeload import load_json, read_regular_file
+from dockopt.shape import AnyValue, ListOf, Obj, Str, check
 from dockopt.vuln.ecosystems import PURL_TYPES
+
+MAX_SBOM = 256 << 20
+"""Largest SBOM read: SBOMs of large images run to tens of megabytes; this bounds one read."""
+
+# The fields read below, in the shapes CycloneDX 1.x and SPDX 2.x give them. A document whose
+# package list is not a list would otherwise scan as "0 packages, 0 vulnerabilities".
+CDX_LICENSE = Obj({"expression": Str(), "license": Obj({"id": Str(), "name": Str()})})
+CDX_COMPONENT = Obj({"type": Str(), "name": Str(), "version": Str(), "purl": Str(), "licenses": ListOf(CDX_LICENSE),
+                     "properties": ListOf(Obj({"name": Str(), "value": AnyValue()}))})
+CDX_COMPONENT.fields["components"] = ListOf(CDX_COMPONENT)  # components nest (depth is capped by safeload)
+CYCLONEDX = Obj({"bomFormat": Str(), "specVersion": Str(), "components": ListOf(CDX_COMPONENT),
+                 "metadata": Obj({"component": CDX_COMPONENT})})
+SPDX = Obj({"spdxVersion": Str(), "packages": ListOf(Obj({
+    "name": Str(), "versionInfo": Str(), "licenseConcluded": Str(), "licenseDeclared": Str(),
+    "externalRefs": ListOf(Obj({"referenceCategory": Str(), "referenceType": Str(), "referenceLocator": Str()})),
+}))})
 
 
 class SbomPackages(list):
@@ -72,31 +88,28 @@ def package_from_purl(purl_text: str, *, licenses: tuple[str, ...] = (),
                    distro_version=distro_version, locations=locations)
 
 
-MAX_SBOM_BYTES = 256 << 20
-"""SBOMs of large images run to tens of megabytes; this bounds what one read can take."""
-
-
 def _read_sbom_bytes(path: Path) -> bytes:
     if str(path) != "-":
-        return read_regular_file(path, "SBOM", MAX_SBOM_BYTES)
-    data = sys.stdin.buffer.read(MAX_SBOM_BYTES + 1)
-    if len(data) > MAX_SBOM_BYTES:
-        raise InputError(f"the SBOM on standard input is too large (over {MAX_SBOM_BYTES} bytes)")
+        return read_regular_file(path, "SBOM", MAX_SBOM)
+    data = sys.stdin.buffer.read(MAX_SBOM + 1)
+    if len(data) > MAX_SBOM:
+        raise InputError(f"the SBOM on standard input is too large (over {MAX_SBOM} bytes)")
     return data
 
 
 def read_sbom(path: Path) -> SbomPackages:
     """Packages of a CycloneDX or SPDX JSON file (`-` reads standard input)."""
+    name = "stdin" if str(path) == "-" else str(path)
     try:
         raw = _read_sbom_bytes(path)
-        data = json.loads(raw)
     except OSError as exc:
         raise InputError(f"cannot read SBOM {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise InputError(f"SBOM {path} is not JSON ({exc}); CycloneDX JSON and SPDX JSON are supported") from None
+    data = load_json(raw, f"SBOM {name}", max_bytes=MAX_SBOM)
     if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
+        check(data, CYCLONEDX, f"SBOM {name}")
         return _from_cyclonedx(data)
     if isinstance(data, dict) and str(data.get("spdxVersion", "")).startswith("SPDX-"):
+        check(data, SPDX, f"SBOM {name}")
         return _from_spdx(data)
     raise InputError(f"{path} is neither a CycloneDX JSON nor an SPDX JSON document")
 
@@ -122,7 +135,7 @@ _EVIDENCE = ("/var/lib/dpkg/status", "/lib/apk/db/installed", "/var/lib/rpm/", "
 def _cdx_locations(component: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     paths: dict[int, dict[str, str]] = {}
     for prop in component.get("properties") or []:
-        name = str(prop.get("name", ""))
+        name = prop.get("name") or ""
         # syft: syft:location:0:path, syft:location:0:layerID; dockopt: dockopt:location:0:…
         parts = name.split(":")
         if len(parts) == 4 and parts[1] == "location" and parts[2].isdigit():

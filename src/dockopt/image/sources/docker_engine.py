@@ -7,6 +7,7 @@ from typing import Any
 from dockopt.engine.client import connect
 from dockopt.envvars import engine_timeout
 from dockopt.errors import BadReferenceError, EngineError, ImageFormatError
+from dockopt.image.documents import check_config
 from dockopt.image.model import Image, ImageConfig, Layer
 from dockopt.image.scan import LayerReader, Source, StreamFromChunks
 from dockopt.image.sources.savetar import read_save_tar
@@ -64,7 +65,7 @@ class DockerEngineSource(Source):
         raw: dict[str, Any] = {"rootfs": {"diff_ids": (attrs.get("RootFS") or {}).get("Layers") or []},
                                "config": attrs.get("Config") or {}, "os": attrs.get("Os"),
                                "architecture": attrs.get("Architecture")}
-        config = ImageConfig(raw)
+        config = ImageConfig(check_config(raw, f"{self.reference}: engine inspect"))
         layers = [Layer(index=i, diff_id=d) for i, d in enumerate(config.diff_ids)]
         return Image(reference=self.reference, source=self.kind, config=config, layers=layers,
                      config_digest=img.id, repo_tags=list(img.tags))

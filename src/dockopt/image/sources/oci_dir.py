@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from dockopt.errors import ImageFormatError, InputError
+from dockopt.image.documents import parse_index, parse_oci_layout
 from dockopt.safeload import open_regular
 from dockopt.image.model import Image, Platform
 from dockopt.image.oci import (
     MAX_JSON,
     image_from_manifest,
-    parse_json,
     select_manifest,
     verify_digest,
 )
@@ -74,7 +74,10 @@ class OciDirSource(Source):
             raise InputError(f"{self.root} is not a directory")
         if not os.path.lexists(index_path):
             raise InputError(f"{self.root} is not an OCI image layout (no index.json)")
-        index = parse_json(self._read_small(index_path, "index.json"), f"{self.reference}: index.json")
+        layout_path = self.root / "oci-layout"
+        if os.path.lexists(layout_path):
+            parse_oci_layout(self._read_small(layout_path, "oci-layout"), f"{self.reference}: oci-layout")
+        index = parse_index(self._read_small(index_path, "index.json"), f"{self.reference}: index.json")
         manifest, manifest_digest = select_manifest(index, self.platform, self._small_blob, self.reference)
         config_desc = manifest.get("config") or {}
         config_bytes = self._small_blob(config_desc)

@@ -15,11 +15,11 @@ import tarfile
 from typing import Any, BinaryIO, Iterator
 
 from dockopt.errors import ImageFormatError
+from dockopt.image.documents import parse_archive_manifest, parse_index
 from dockopt.image.model import Image, Platform
 from dockopt.image.oci import (
     MAX_JSON,
     image_from_manifest,
-    parse_json,
     select_manifest,
     verify_digest,
 )
@@ -121,13 +121,8 @@ def _resolve(docs: dict[str, bytes], reference: str, kind: str, platform: Platfo
 
 
 def _from_docker_manifest(docs: dict[str, bytes], reference: str, kind: str, tag: str | None) -> tuple[Image, list[str]]:
-    try:
-        import json
-
-        entries = json.loads(docs["/manifest.json"])
-    except ValueError as exc:
-        raise ImageFormatError(f"{reference}: manifest.json is not valid JSON ({exc})") from None
-    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+    entries = parse_archive_manifest(docs["/manifest.json"], f"{reference}: manifest.json")
+    if not entries:
         raise ImageFormatError(f"{reference}: manifest.json lists no images")
     entry = entries[0]
     if tag:
@@ -143,9 +138,7 @@ def _from_docker_manifest(docs: dict[str, bytes], reference: str, kind: str, tag
     if config_path not in docs:
         raise ImageFormatError(f"{reference}: config {entry.get('Config')!r} missing from archive")
     config_bytes = docs[config_path]
-    layer_paths = entry.get("Layers")
-    if not isinstance(layer_paths, list):
-        raise ImageFormatError(f"{reference}: manifest.json has no layer list")
+    layer_paths = entry["Layers"]
     keys, descs = [], []
     for p in layer_paths:
         path = "/" + str(p).lstrip("/")
@@ -172,7 +165,7 @@ def _from_docker_manifest(docs: dict[str, bytes], reference: str, kind: str, tag
 
 
 def _from_oci_index(docs: dict[str, bytes], reference: str, kind: str, platform: Platform | None) -> tuple[Image, list[str]]:
-    index = parse_json(docs["/index.json"], f"{reference}: index.json")
+    index = parse_index(docs["/index.json"], f"{reference}: index.json")
 
     def fetch(desc: dict[str, Any]) -> bytes:
         digest = str(desc.get("digest", ""))

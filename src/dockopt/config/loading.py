@@ -1,16 +1,19 @@
-"""Configuration: `.dockopt.yaml` / `.dockopt.yml`, or `[tool.dockopt]` in `pyproject.toml`.
-
-The file is one mapping with a section per command (`analyze:`, `lint:`, `scan:` …); each
-command reads its own section. Keys use dashes (`fail-on`), as options do.
+"""Finding and loading the config file: `.dockopt.yaml` / `.dockopt.yml`, or `[tool.dockopt]` in
+`pyproject.toml`. The file is one mapping with a section per command (`analyze:`, `lint:`,
+`scan:` …); the whole of it is checked against `schema.CONFIG` once, when it is loaded.
 """
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from dockopt.config.schema import CONFIG
 from dockopt.errors import InputError
+from dockopt.safeload import check_depth, load_yaml
+from dockopt.shape import check
 
 CANDIDATES = (".dockopt.yaml", ".dockopt.yml")
 
@@ -45,7 +48,8 @@ def _has_tool_section(path: Path) -> bool:
 
 
 def load_config(path: Path | str | None = None) -> dict[str, Any]:
-    """Load the whole config mapping. An explicit `path` must exist; otherwise search."""
+    """Load and check the whole config mapping. An explicit `path` must exist; otherwise search.
+    Unknown keys are a warning on stderr (once per file), wrong types an InputError."""
     if path is None:
         found = find_config()
         if found is None:
@@ -53,22 +57,31 @@ def load_config(path: Path | str | None = None) -> dict[str, Any]:
         path = found
     path = Path(path)
     text = read_user_text(path, "config file")
-    import yaml  # only when there is a config file: it costs a tenth of the start-up
-
-    try:
-        if path.name == "pyproject.toml":
+    if path.name == "pyproject.toml":
+        try:
             data = tomllib.loads(text).get("tool", {}).get("dockopt", {})
-        else:
-            data = yaml.safe_load(text) or {}
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"config file {path} is not valid: {first}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"config file {path} must hold a mapping at the top level")
+        except tomllib.TOMLDecodeError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"config file {path} is not valid: {first}") from None
+        what = f"{path} [tool.dockopt]"
+        check_depth(data, what)
+    else:
+        what = str(path)
+        data = load_yaml(text, what) or {}
+    unknown = check(data, CONFIG, what, literal=True)
+    if unknown and what not in _warned:
+        _warned.add(what)
+        for key in unknown:
+            sys.stderr.write(f"dockopt: warning: {what}: unknown key {key} (ignored)\n")
     return data
 
 
+_warned: set[str] = set()
+"""Files already warned about: a command may load the config more than once."""
+
+
 def section(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """One section (checked at load: a mapping or absent)."""
     value = config.get(name) or {}
     if not isinstance(value, dict):
         raise InputError(f"config section {name!r} must be a mapping")
