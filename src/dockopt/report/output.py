@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from dockopt.display import display_data, display_path
 from dockopt.errors import InputError
 
 
@@ -25,7 +26,8 @@ def human_bytes(n: int | float | None) -> str:
 
 
 def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=False, default=str) + "\n"
+    """JSON with undecodable names in their display form (`\\xNN`, see dockopt.display)."""
+    return json.dumps(display_data(data), indent=2, sort_keys=False, default=str) + "\n"
 
 
 def write_text(text: str, path: str | Path | None, newline: str | None = None) -> None:
@@ -33,7 +35,9 @@ def write_text(text: str, path: str | Path | None, newline: str | None = None) -
 
     An existing file keeps its permission bits; a new one gets the usual 0666 less umask.
     `newline=""` writes the text's line endings exactly (for rewriting user files).
+    Undecodable names in `text` are written in their display form (`\\xNN`).
     """
+    text = display_path(text)
     if path is None or str(path) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -72,7 +76,12 @@ def write_rendered(render, path: str | Path | None, width: int = 160) -> None:
     from rich.console import Console
 
     if path is None or str(path) == "-":
-        render(Console())
+        # rendered to a buffer first, so undecodable names reach the terminal as `\xNN` too
+        terminal = Console()
+        buffer = io.StringIO()
+        render(Console(file=buffer, width=terminal.width, force_terminal=terminal.is_terminal,
+                       color_system=terminal.color_system and "auto"))
+        write_text(buffer.getvalue(), None)
         return
     console = Console(record=True, width=width, file=io.StringIO())
     render(console)
