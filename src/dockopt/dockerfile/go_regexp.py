@@ -35,7 +35,8 @@ class GoRegexp:
         if huge:
             raise GoRegexpError(f"invalid repeat count: {huge}")
         try:
-            self._compiled = re2.compile(source, _OPTIONS)
+            # a pattern built from an undecodable name compiles as Go would see its bytes
+            self._compiled = re2.compile(go_string(source), _OPTIONS)
         except re2.error as exc:
             message = exc.args[0] if exc.args else "invalid pattern"
             raise GoRegexpError(message.decode("utf-8", "replace") if isinstance(message, bytes)
@@ -51,7 +52,11 @@ class GoRegexp:
 def go_string(text: str) -> str:
     """A file name as a Go string ranges over it: each undecodable byte (held by Python as a
     lone surrogate) is one U+FFFD, so `?` and `*` count it as one character, as Docker does."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _huge_repeat(source: str) -> str | None:
