@@ -146,13 +146,13 @@ def hostile_registry():
     ("dripheaders", r"GET dripheaders/manifests/x: timed out \(deadline 2 s\)"),
     ("loop", r"too many redirects"),
     ("short", r"manifest of short: "),
-    ("listtoken", r"token service sent no token \(expected an object .* got a list\)"),
-    ("badtoken", r"token service sent no token"),
+    ("listtoken", r"token service sent no token \(expected an object with a `token`, got a list\)"),
+    ("badtoken", r"token service sent no token \(no non-empty string `token` or `access_token`\)"),
     ("badrealm", r"token service http://\[::1"),
     ("filerealm", r"token service 'file:///etc/passwd' is not an http\(s\) URL"),
     ("refused", r"answered HTTP 500 \(UNKNOWN: disk on fire\)"),
     ("garbageerror", r"garbageerror: x not found in the registry$"),
-    ("slowlayer", r"download of sha256:\w+ is too slow \(\d+ bytes/s after \d+ s"),
+    ("slowlayer", r"layer 0 \(\w+\): registry 127.0.0.1:\d+: download of sha256:\w+ is too slow \(\d+ bytes/s after \d+ s"),
 ])
 def test_misbehaving_registry_is_one_line(hostile_registry, repo, message):
     run = run_hostile("analyze", f"registry:{hostile_registry}/{repo}:x", "--timeout", "2", timeout=60)

@@ -160,8 +160,9 @@ class RegistryClient:
                          error=RegistryError)
         token = _token_of(body)
         if token is None:
-            raise RegistryError(f"{self.host}: token service sent no token (expected an object with a "
-                                f"string `token` or `access_token`, got {type_name(body)})")
+            problem = ("no non-empty string `token` or `access_token`" if isinstance(body, dict)
+                       else f"expected an object with a `token`, got {type_name(body)}")
+            raise RegistryError(f"{self.host}: token service sent no token ({problem})")
         return token
 
     def _refusal(self, response: httpx.Response, path: str, repo: str) -> DockoptError:

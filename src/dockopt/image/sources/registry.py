@@ -57,6 +57,8 @@ class RegistrySource(Source):
                 label = f"{layer.index} ({layer.digest[7:19]})"
 
                 def broken(exc: Exception, label: str = label) -> Exception:
+                    if isinstance(exc, RegistryError):  # the client's own verdict (too slow)
+                        return RegistryError(f"layer {label}: {exc}")
                     return ImageFormatError(f"download broke off: {exc}", label)
 
                 with client.blob_stream(self.name.repository, layer.digest) as chunks:
