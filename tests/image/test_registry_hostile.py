@@ -195,3 +195,15 @@ def test_references_docker_accepts_still_parse():
 def test_invalid_timeout_is_a_usage_error():
     run = run_hostile("analyze", "registry:127.0.0.1:1/x", "--timeout", "abc")
     assert run.returncode == 2 and "Invalid value for '--timeout'" in run.stderr
+
+
+def test_tls_to_a_plain_http_server_is_a_registry_error(hostile_registry):
+    from dockopt.errors import RegistryError
+    from dockopt.image.registry_client import RegistryClient
+
+    client = RegistryClient(hostile_registry, insecure=False, credentials=("u", "p"), timeout=5)
+    try:
+        with pytest.raises(RegistryError, match=r"registry 127\.0\.0\.1:\d+: GET x/manifests/y: "):
+            client.manifest("x", "y")
+    finally:
+        client.close()
