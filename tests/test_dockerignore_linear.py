@@ -4,6 +4,7 @@ of trying every pattern on every path, and the same decisions as before on ordin
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from pathlib import Path
@@ -204,12 +205,20 @@ def test_matching_time_grows_linearly_with_the_patterns():
                  for i in range(count)]
         matcher = PatternMatcher(lines)
         paths = [f"d{i}/sub/f{i}.txt" for i in range(count // 10)]
-        started = time.monotonic()
-        for path in paths:
-            info = None
-            for depth, _ in enumerate(path.split("/"), 1):
-                _, info = matcher.match("/".join(path.split("/")[:depth]), info)
-        return time.monotonic() - started
+        best = float("inf")
+        gc.disable()  # the patterns are many objects: keep collections out of the timing
+        try:
+            for _ in range(3):  # best of three: a busy machine only adds time
+                started = time.monotonic()
+                for path in paths:
+                    info = None
+                    parts = path.split("/")
+                    for depth in range(1, len(parts) + 1):
+                        _, info = matcher.match("/".join(parts[:depth]), info)
+                best = min(best, time.monotonic() - started)
+        finally:
+            gc.enable()
+        return best
 
     small, large = walk_seconds(20_000), walk_seconds(40_000)
     assert large <= 3 * max(small, 0.02), (small, large)
