@@ -180,7 +180,8 @@ def test_repeat_counts_as_go_reads_them():
         PatternMatcher(["a{1,999999999}"], "legacy-classic").match("a")
 
 
-def test_hundred_thousand_patterns_stay_linear_and_small(tmp_path):
+@pytest.mark.parametrize("dialect", ["buildkit", "legacy-classic"])
+def test_hundred_thousand_patterns_stay_linear_and_small(tmp_path, dialect):
     lines = []
     for i in range(100_000):
         lines.append([f"dir{i}/file{i}.txt", f"build{i}/**", f"**/cache{i}", f"src/*{i}.log"][i % 4])
@@ -189,7 +190,7 @@ def test_hundred_thousand_patterns_stay_linear_and_small(tmp_path):
     files.update({"src/x3.log": "z\n", "dir0/file0.txt": "u\n", "d3/cache2/f": "w\n", "build5/k": "v\n", "Dockerfile": "FROM scratch\n"})
     root = tmp_path / "ctx"
     write_tree(root, {**files, ".dockerignore": "\n".join(lines) + "\n"})
-    run = run_hostile("context", "--list", str(root), timeout=120)
+    run = run_hostile("context", "--list", "--dialect", dialect, str(root), timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     sent = set(run.stdout.split())
     assert "d7/sub/f.txt" in sent and "Dockerfile" in sent
@@ -204,7 +205,7 @@ def test_matching_time_grows_linearly_with_the_patterns():
         lines = [[f"dir{i}/file{i}.txt", f"build{i}/**", f"**/cache{i}", f"src/*{i}.log"][i % 4]
                  for i in range(count)]
         matcher = PatternMatcher(lines)
-        paths = [f"d{i}/sub/f{i}.txt" for i in range(count // 10)]
+        paths = [f"d{i}/sub/f{i}.txt" for i in range(count // 2)]
         best = float("inf")
         gc.disable()  # the patterns are many objects: keep collections out of the timing
         try:
@@ -221,4 +222,4 @@ def test_matching_time_grows_linearly_with_the_patterns():
         return best
 
     small, large = walk_seconds(20_000), walk_seconds(40_000)
-    assert large <= 3 * max(small, 0.02), (small, large)
+    assert large <= 3 * max(small, 0.05), (small, large)

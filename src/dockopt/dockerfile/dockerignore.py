@@ -213,7 +213,9 @@ class Pattern:
             return "prefix", self._literal
         if kind == "suffix":
             return "suffix", self._literal
-        return "prefix", _literal_start(self.text, _regex_syntax(dialect))
+        syntax = _regex_syntax(dialect)
+        start, end = _literal_start(self.text, syntax), _literal_end(self.text, syntax)
+        return ("prefix", start) if len(start) >= len(end) else ("suffix", end)
 
     def match(self, path: str) -> bool:
         kind = self._kind
@@ -254,6 +256,24 @@ def _literal_start(text: str, syntax: str) -> str:
     for i, ch in enumerate(text):
         if ch in "*?^" or ch in syntax:
             return text[:i - 1] if ch in "{+" and i else text[:i]
+    return text
+
+
+def _literal_end(text: str, syntax: str) -> str:
+    """The text every match must end with (the expression is anchored by `\\z`): the pattern
+    after its last wildcard, class or syntax character (nothing when `|` appears, or when a
+    dangling `\\` leaves the expression unanchored)."""
+    if "|" in syntax and "|" in text:
+        return ""
+    trailing = len(text) - len(text.rstrip("\\"))
+    if trailing % 2:
+        return ""
+    for i in range(len(text) - 1, -1, -1):
+        ch = text[i]
+        if ch == "\\":
+            return text[i + 2:]  # the escaped character may be a class (`\\d`): not literal
+        if ch in "*?^]" or ch in syntax:
+            return text[i + 1:]
     return text
 
 
