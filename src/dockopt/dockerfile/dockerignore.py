@@ -32,6 +32,7 @@ import copy
 from dataclasses import dataclass
 
 from dockopt.dockerfile.go_regexp import GoRegexp
+from dockopt.dockerfile.ignore_index import PatternIndex, literal_end, literal_start
 from dockopt.dockerfile.gopath import clean_path, go_pattern_error
 from dockopt.errors import InputError
 
@@ -214,7 +215,7 @@ class Pattern:
         if kind == "suffix":
             return "suffix", self._literal
         syntax = _regex_syntax(dialect)
-        start, end = _literal_start(self.text, syntax), _literal_end(self.text, syntax)
+        start, end = literal_start(self.text, syntax), literal_end(self.text, syntax)
         return ("prefix", start) if len(start) >= len(end) else ("suffix", end)
 
     def match(self, path: str) -> bool:
@@ -248,77 +249,8 @@ def _regex_syntax(dialect: Dialect) -> str:
     return "[\\|{}" if dialect.escape_regex_meta else "[\\|{}+()"
 
 
-def _literal_start(text: str, syntax: str) -> str:
-    """The text every match must start with: the pattern up to its first wildcard or syntax
-    character (less the character a following `{`/`+` repeats; nothing when `|` appears)."""
-    if "|" in syntax and "|" in text:
-        return ""
-    for i, ch in enumerate(text):
-        if ch in "*?^" or ch in syntax:
-            return text[:i - 1] if ch in "{+" and i else text[:i]
-    return text
-
-
-def _literal_end(text: str, syntax: str) -> str:
-    """The text every match must end with (the expression is anchored by `\\z`): the pattern
-    after its last wildcard, class or syntax character (nothing when `|` appears, or when a
-    dangling `\\` leaves the expression unanchored)."""
-    if "|" in syntax and "|" in text:
-        return ""
-    trailing = len(text) - len(text.rstrip("\\"))
-    if trailing % 2:
-        return ""
-    for i in range(len(text) - 1, -1, -1):
-        ch = text[i]
-        if ch == "\\":
-            return text[i + 2:]  # the escaped character may be a class (`\\d`): not literal
-        if ch in "*?^]" or ch in syntax:
-            return text[i + 1:]
-    return text
-
-
 MatchInfo = frozenset[int]
 """The indexes of the patterns a directory matched, handed from a directory to its entries."""
-
-
-class _PatternIndex:
-    """Which patterns can possibly match a path, found by lookups in the path's own prefixes
-    and suffixes instead of trying every pattern: evaluation stays linear in the number of
-    patterns plus the paths, not their product. Candidates are a superset: each still runs."""
-
-    def __init__(self, patterns: list[Pattern]) -> None:
-        self.exact: dict[str, list[int]] = {}
-        self.prefix: dict[str, list[int]] = {}
-        self.suffix: dict[str, list[int]] = {}
-        self.always: list[int] = []
-        for index, pattern in enumerate(patterns):
-            kind, literal = pattern.key
-            if kind == "any" or (kind == "prefix" and not literal):
-                self.always.append(index)
-            else:
-                getattr(self, kind).setdefault(literal, []).append(index)
-        self.prefix_lengths = sorted({len(k) for k in self.prefix})
-        self.suffix_lengths = sorted({len(k) for k in self.suffix})
-
-    def candidates(self, path: str, with_ancestors: bool) -> set[int]:
-        found = set(self.always)
-        for length in self.prefix_lengths:  # a directory's prefixes are the path's prefixes
-            if length > len(path):
-                break
-            found.update(self.prefix.get(path[:length], ()))
-        names = [path]
-        if with_ancestors:
-            parts = path.split("/")
-            names += ["/".join(parts[:depth]) for depth in range(1, len(parts))]
-        for name in names:
-            found.update(self.exact.get(name, ()))
-            if self.suffix:
-                found.update(self.suffix.get("/" + name, ()))
-                for length in self.suffix_lengths:
-                    if length > len(name):
-                        break
-                    found.update(self.suffix.get(name[len(name) - length:], ()))
-        return found
 
 
 class PatternMatcher:
@@ -343,7 +275,7 @@ class PatternMatcher:
         )
         trim = _without_trailing_glob if self.dialect.glob_aware_descent else (lambda text: text)
         self._exception_dirs = sorted(trim(p.text) + "/" for p in self.patterns if p.exclusion)
-        self._index = _PatternIndex(self.patterns)
+        self._index = PatternIndex([p.key for p in self.patterns])
 
     def _parse(self, number: int, raw: str) -> Pattern | None:
         raw = raw.strip(" \t\r\n\v\f")
