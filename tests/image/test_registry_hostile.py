@@ -9,6 +9,7 @@ import http.server
 import json
 import threading
 import time
+import zlib
 
 import pytest
 
@@ -31,6 +32,15 @@ MANIFEST = json.dumps({
                "size": len(CONFIG)},
     "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": _digest(LAYER),
                 "size": len(LAYER)}]}).encode()
+
+
+def _gzip_bomb() -> bytes:
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
+    chunk = bytes(1 << 20)
+    return b"".join(compressor.compress(chunk) for _ in range(256)) + compressor.flush()
+
+
+GZIP_BOMB = _gzip_bomb()
 
 
 class Hostile(http.server.BaseHTTPRequestHandler):
@@ -84,6 +94,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(b"a")
                     self.wfile.flush()
                     time.sleep(0.05)
+            elif repo == "gzipbomb":  # a small body that a decoding client inflates to 256 MB
+                self._send(200, GZIP_BOMB, {"Content-Encoding": "gzip"})
             elif repo == "loop":
                 self._send(302, b"", {"Location": self.path})
             elif repo == "short":  # claims 1000 bytes, sends 10, closes
@@ -145,6 +157,7 @@ def hostile_registry():
     ("drip", r"manifest of drip: timed out \(deadline 2 s\)"),
     ("dripheaders", r"GET dripheaders/manifests/x: timed out \(deadline 2 s\)"),
     ("loop", r"too many redirects"),
+    ("gzipbomb", r"gzipbomb:x: manifest: invalid JSON"),
     ("short", r"manifest of short: "),
     ("listtoken", r"token service sent no token \(expected an object with a `token`, got a list\)"),
     ("badtoken", r"token service sent no token \(no non-empty string `token` or `access_token`\)"),

@@ -118,7 +118,7 @@ class RegistryClient:
         if length.isdigit() and len(length) < 20 and int(length) > cap:
             raise RegistryError(f"registry {self.host}: {what} is too large ({length} bytes; the limit is {cap})")
         parts, size = [], 0
-        for chunk in response.iter_bytes():
+        for chunk in response.iter_raw():  # raw: a Content-Encoding is never inflated for us
             size += len(chunk)
             if size > cap:
                 raise RegistryError(f"registry {self.host}: {what} is too large (over {cap} bytes)")
@@ -146,7 +146,7 @@ class RegistryClient:
         query = {"service": params.get("service", ""), "scope": params.get("scope") or f"repository:{repo}:pull"}
         auth = httpx.BasicAuth(*self.credentials) if self.credentials else None
         with deadline(self.timeout), self._boundary(f"token service {realm[:100]}"):
-            request = self.http.build_request("GET", realm, params=query)
+            request = self.http.build_request("GET", realm, params=query, headers={"Accept-Encoding": "identity"})
             response = self.http.send(request, auth=auth, stream=True)
             try:
                 if response.status_code in (401, 403):
@@ -189,7 +189,8 @@ class RegistryClient:
         url = f"{self.base}/v2/{path}"
         for attempt in range(2):
             with deadline(self.timeout), self._boundary(f"GET {path[:200]}"):
-                request = self.http.build_request("GET", url, headers={**(headers or {}), **self._auth_header})
+                request = self.http.build_request("GET", url, headers={
+                    "Accept-Encoding": "identity", **(headers or {}), **self._auth_header})
                 response = self.http.send(request, stream=True)
             try:
                 if response.status_code == 401 and attempt == 0:
@@ -226,7 +227,7 @@ class RegistryClient:
     def _rate_checked(self, response: httpx.Response, digest: str) -> Iterator[bytes]:
         started, received = time.monotonic(), 0
         with self._boundary(f"download of {digest[:19]}"):
-            for chunk in response.iter_bytes():
+            for chunk in response.iter_raw():  # the bytes the digest covers, never decoded
                 received += len(chunk)
                 elapsed = time.monotonic() - started
                 if elapsed > self.timeout and received < MIN_BLOB_RATE * elapsed:
