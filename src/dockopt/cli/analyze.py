@@ -7,6 +7,7 @@ import click
 from dockopt.cli.common import (
     REFERENCE_HELP,
     insecure_option,
+    timeout_option,
     parse_platform,
     platform_option,
 )
@@ -45,9 +46,10 @@ their bytes. Silence known secrets with analyze: secrets: allow: [/path/glob, ru
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @platform_option
 @insecure_option
+@timeout_option
 def analyze(image: str, base_ref: str | None, fail_on: tuple[str, ...], fmt: str, output: str | None, top: int,
             config_path: str | None, checks: str | None, fail_severity: str | None, quiet: bool,
-            platform: str | None, plain_http: bool | None) -> None:
+            platform: str | None, plain_http: bool | None, timeout: float) -> None:
     from dockopt.config import load_config, section
     from dockopt.findings import Severity, exceeds
     from dockopt.image.reference import open_source
@@ -75,8 +77,8 @@ def analyze(image: str, base_ref: str | None, fail_on: tuple[str, ...], fmt: str
 
     make_checks(families, settings)  # validate the config (allowlist) before reading any image
     plat = parse_platform(platform)
-    source = open_source(image, plat, plain_http)
-    base = open_source(base_ref, plat, plain_http) if base_ref else None
+    source = open_source(image, plat, plain_http, timeout)
+    base = open_source(base_ref, plat, plain_http, timeout) if base_ref else None
     with progress_for(quiet) as progress:
         result = analyze_image(source, base, gates, top, progress=progress, checks=families, settings=settings)
     if fmt == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dockopt.cli.common import REFERENCE_HELP, insecure_option, parse_platform, platform_option
+from dockopt.cli.common import REFERENCE_HELP, insecure_option, parse_platform, platform_option, timeout_option
 
 
 @click.command(help=f"""Software bill of materials of an image: OS packages (dpkg, apk, rpm), Python, npm,
@@ -24,16 +24,17 @@ Java archives and Go binaries, with licenses (SPDX expressions), purls, and wher
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @platform_option
 @insecure_option
+@timeout_option
 def sbom(image: str, fmt: str, output: str | None, base_ref: str | None, quiet: bool, platform: str | None,
-         plain_http: bool | None) -> None:
+         plain_http: bool | None, timeout: float) -> None:
     from dockopt.catalog.catalog import catalog_image
     from dockopt.image.reference import open_source
     from dockopt.report.output import dump_json, write_text
     from dockopt.report.progress import progress_for
 
     plat = parse_platform(platform)
-    source = open_source(image, plat, plain_http)
-    base = open_source(base_ref, plat, plain_http) if base_ref else None
+    source = open_source(image, plat, plain_http, timeout)
+    base = open_source(base_ref, plat, plain_http, timeout) if base_ref else None
     with progress_for(quiet) as progress:
         catalog = catalog_image(source, base, progress)
     if fmt == "json":

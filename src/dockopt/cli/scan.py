@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dockopt.cli.common import insecure_option, parse_platform, platform_option
+from dockopt.cli.common import insecure_option, parse_platform, platform_option, timeout_option
 from dockopt.cli.db import DB_HELP, resolve_db
 from dockopt.config import load_config, section
 from dockopt.errors import EXIT_FINDINGS, UsageError
@@ -33,9 +33,10 @@ FORMATS = ["table", "json", "sarif", "cyclonedx"]
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @platform_option
 @insecure_option
+@timeout_option
 def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str | None, only_fixed: bool | None,
          ignore_file: Path | None, fmt: str | None, output: Path | None, quiet: bool, platform: str | None,
-         plain_http: bool | None) -> None:
+         plain_http: bool | None, timeout: float) -> None:
     """Find known vulnerabilities (OSV data) in an image's or an SBOM's packages.
 
     An image's packages are catalogued in one pass over its layers (as `dockopt sbom` does).
@@ -69,7 +70,7 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
 
     notes: list[str] = []
     if image is not None:
-        packages, target = image_packages(image, quiet, platform, plain_http)
+        packages, target = image_packages(image, quiet, platform, plain_http, timeout)
     else:
         packages = read_sbom(sbom)
         if packages.skipped:
@@ -98,14 +99,15 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
         sys.exit(EXIT_FINDINGS)
 
 
-def image_packages(image: str, quiet: bool, platform: str | None, plain_http: bool | None) -> tuple[list, str]:
+def image_packages(image: str, quiet: bool, platform: str | None, plain_http: bool | None,
+                   timeout: float | None = None) -> tuple[list, str]:
     """The packages of IMAGE from the catalogers' single pass over its layers."""
     from dockopt.catalog.catalog import catalog_image
     from dockopt.image.reference import open_source
     from dockopt.report.progress import progress_for
 
     with progress_for(quiet) as progress:
-        catalog = catalog_image(open_source(image, parse_platform(platform), plain_http), progress=progress)
+        catalog = catalog_image(open_source(image, parse_platform(platform), plain_http, timeout), progress=progress)
     for note in catalog.notes:
         click.echo(f"dockopt: note: {note}", err=True)
     return catalog.packages, catalog.image.reference

@@ -27,10 +27,12 @@ The two legacy dialects are checked against the real 20.10 engine in the tests.
 
 from __future__ import annotations
 
-import re
-import warnings
+import bisect
+import copy
 from dataclasses import dataclass
 
+from dockopt.dockerfile.go_regexp import GoRegexp
+from dockopt.dockerfile.ignore_index import PatternIndex, literal_end, literal_start
 from dockopt.dockerfile.gopath import clean_path, go_pattern_error
 from dockopt.errors import InputError
 
@@ -101,42 +103,49 @@ def _go_scanner_lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-# Go RE2 escapes that mean the same thing in Python's `re` (with re.ASCII).
-_SAME_ESCAPES = set("dDwWsSbBAntrfva")
+# The escapes a pattern may use: Go's single-letter ones (other letters and digits are rejected,
+# so `\x41`, `\pL` and backreferences never reach the engine).
+_LETTER_ESCAPES = set("dDwWsSbBAzntrfva")
 
 
 def _escaped(ch: str) -> str:
     if not ch.isascii():
         raise ValueError(f"invalid escape sequence \\{ch}")
-    if ch.isalnum():
-        if ch in _SAME_ESCAPES:
-            return "\\" + ch
-        if ch == "z":
-            return r"\Z"
+    if ch.isalnum() and ch not in _LETTER_ESCAPES:
         raise ValueError(f"invalid escape sequence \\{ch}")
-    return re.escape(ch)
+    return "\\" + ch
 
 
 class Pattern:
-    """One cleaned pattern: how Docker's patternmatcher compiles and matches it."""
+    """One cleaned pattern: how Docker's patternmatcher compiles and matches it.
 
-    __slots__ = ("text", "exclusion", "dirs", "where", "_kind", "_regex", "_literal", "_error")
+    The expression is built as Docker builds it and run by RE2 (linear time, Go's syntax). It
+    is compiled on first use, as Docker does, except when it could be rejected (classes,
+    escapes, regular-expression syntax): those compile at once, so an error surfaces at the
+    first evaluation whatever the candidate index says.
+    """
+
+    __slots__ = ("text", "exclusion", "depth", "where", "key", "_kind", "_source", "_regex", "_literal",
+                 "_error")
 
     def __init__(self, text: str, exclusion: bool, where: str, dialect: Dialect) -> None:
         self.text = text
         self.exclusion = exclusion
-        self.dirs = text.split("/")
+        self.depth = text.count("/") + 1
+        """Path components, for the single-parent rule of the legacy dialects."""
         self.where = where
         self._error: str | None = None
+        self._regex: GoRegexp | None = None
         try:
             self._compile(dialect)
-        except (ValueError, re.error) as exc:
+        except ValueError as exc:
             # Docker compiles lazily: the build fails only if the pattern is ever evaluated.
             self._kind, self._error = "error", str(exc)
+        self.key = self._index_key(dialect)
 
     def _compile(self, dialect: Dialect) -> None:
-        # The regular expression is built as Docker builds it; `kind` tracks patternmatcher's
-        # fast paths, which newer dialects use instead of the expression when they apply.
+        # `kind` tracks patternmatcher's fast paths, which newer dialects use instead of the
+        # expression when they apply.
         escaped_meta = "+()" if dialect.escape_regex_meta else ""
         out = ["(?:^)"]  # a group, so a following `{n}` repeats it as Go allows
         kind = "exact"
@@ -178,28 +187,39 @@ class Pattern:
             elif ch in "[]":
                 out.append(ch)  # a character class, handed to the regex engine as written
                 kind = "regex"
-            elif ch in "+()|{}":
-                out.append(ch)  # unescaped: regex syntax, though Docker still treats it as literal
-                # for its fast paths (only a regex-kind pattern ever runs the expression)
             else:
-                out.append(ch)  # literal in both Go RE2 and Python re
+                # `+ ( ) | { }` unescaped are regex syntax, though Docker still treats them as
+                # literal for its fast paths (only a regex-kind pattern ever runs the expression)
+                out.append(ch)
             step += 1
         if not dangling:
-            out.append(r"\Z")
+            out.append(r"\z")
         if not dialect.fast_paths:
             kind = "regex"
         self._kind = kind
         self._literal = p[:-2] if kind == "prefix" else p[2:] if kind == "suffix" else ""
-        self._regex = None
-        if kind == "regex":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._regex = re.compile("".join(out), re.ASCII)
+        self._source = "".join(out) if kind == "regex" else ""
+        if kind == "regex" and any(c in p for c in _regex_syntax(dialect)):
+            self._regex = GoRegexp(self._source)
+
+    def _index_key(self, dialect: Dialect) -> tuple[str, str]:
+        """What a path must contain for this pattern to match it or one of its directories:
+        ('exact', text), ('prefix', literal start), ('suffix', literal end) or ('any', '')."""
+        kind = self._kind
+        if kind == "error":
+            return "any", ""  # evaluated for every path, so the error surfaces as in Docker
+        if kind == "exact":
+            return "exact", self.text
+        if kind == "prefix":
+            return "prefix", self._literal
+        if kind == "suffix":
+            return "suffix", self._literal
+        syntax = _regex_syntax(dialect)
+        start, end = literal_start(self.text, syntax), literal_end(self.text, syntax)
+        return ("prefix", start) if len(start) >= len(end) else ("suffix", end)
 
     def match(self, path: str) -> bool:
         kind = self._kind
-        if kind == "error":
-            raise IgnorePatternError(f"{self.where}: pattern {self.text!r} is rejected by Docker ({self._error})")
         if kind == "exact":
             return path == self.text
         if kind == "prefix":
@@ -209,15 +229,28 @@ class Pattern:
             if path.endswith(suffix):
                 return True
             return suffix.startswith("/") and path == suffix[1:]
-        assert self._regex is not None
-        return self._regex.match(path) is not None
+        if kind == "error":
+            raise IgnorePatternError(f"{self.where}: pattern {self.text!r} is rejected by Docker ({self._error})")
+        regex = self._regex
+        if regex is None:
+            try:
+                regex = self._regex = GoRegexp(self._source)
+            except ValueError as exc:
+                self._kind, self._error = "error", str(exc)
+                return self.match(path)
+        return regex.match(path)
 
     def __repr__(self) -> str:
         return f"Pattern({'!' if self.exclusion else ''}{self.text!r})"
 
 
-MatchInfo = tuple[bool, ...]
-"""Per-pattern 'the directory matched this pattern', handed from a directory to its entries."""
+def _regex_syntax(dialect: Dialect) -> str:
+    """Pattern characters that reach the expression as syntax (or may make it invalid)."""
+    return "[\\|{}" if dialect.escape_regex_meta else "[\\|{}+()"
+
+
+MatchInfo = frozenset[int]
+"""The indexes of the patterns a directory matched, handed from a directory to its entries."""
 
 
 class PatternMatcher:
@@ -230,24 +263,35 @@ class PatternMatcher:
         self.lines: list[tuple[int, str]] = [item if isinstance(item, tuple) else (0, item) for item in lines]
         self.patterns: list[Pattern] = []
         for number, raw in self.lines:
-            raw = raw.strip(" \t\r\n\v\f")
-            if not raw:
-                continue
-            raw = clean_path(raw)
-            where = f"{source}:{number}" if number else source
-            exclusion = raw.startswith("!")
-            if exclusion:
-                if len(raw) == 1:
-                    raise IgnorePatternError(f'{where}: illegal exclusion pattern: "!"')
-                raw = raw[1:]
-            problem = go_pattern_error(raw)
-            if problem:
-                raise IgnorePatternError(f"{where}: syntax error in pattern {raw!r} ({problem})")
-            self.patterns.append(Pattern(raw, exclusion, where, self.dialect))
+            pattern = self._parse(number, raw)
+            if pattern is not None:
+                self.patterns.append(pattern)
+        self._summarise()
+
+    def _summarise(self) -> None:
         self.exclusions = any(p.exclusion for p in self.patterns)
         self._any_glob_exception = any(
             p.exclusion and any(c in _without_trailing_glob(p.text) for c in "*[]?^\\") for p in self.patterns
         )
+        trim = _without_trailing_glob if self.dialect.glob_aware_descent else (lambda text: text)
+        self._exception_dirs = sorted(trim(p.text) + "/" for p in self.patterns if p.exclusion)
+        self._index = PatternIndex([p.key for p in self.patterns])
+
+    def _parse(self, number: int, raw: str) -> Pattern | None:
+        raw = raw.strip(" \t\r\n\v\f")
+        if not raw:
+            return None
+        raw = clean_path(raw)
+        where = f"{self.source}:{number}" if number else self.source
+        exclusion = raw.startswith("!")
+        if exclusion:
+            if len(raw) == 1:
+                raise IgnorePatternError(f'{where}: illegal exclusion pattern: "!"')
+            raw = raw[1:]
+        problem = go_pattern_error(raw)
+        if problem:
+            raise IgnorePatternError(f"{where}: syntax error in pattern {raw!r} ({problem})")
+        return Pattern(raw, exclusion, where, self.dialect)
 
     @classmethod
     def from_text(cls, text: str, dialect: Dialect | str = DEFAULT_DIALECT,
@@ -258,32 +302,38 @@ class PatternMatcher:
         """Is `path` (relative, `/`-separated) excluded? `parent` is what its directory returned."""
         if self.dialect.inherit_parent_results:
             return self._match_inherited(path, parent)
-        return self._match_single_parent(path), ()
+        return self._match_single_parent(path), frozenset()
 
     def _match_inherited(self, path: str, parent: MatchInfo | None) -> tuple[bool, MatchInfo]:
+        # Patterns evaluated in order; one that is not a candidate (nor inherited) cannot match,
+        # so skipping it changes nothing. A pattern that cannot change the result is not run.
+        candidates = self._index.candidates(path, with_ancestors=parent is None)
+        if parent:
+            candidates.update(parent)
         matched = False
-        info: list[bool] = []
-        for index, pattern in enumerate(self.patterns):
-            hit = bool(parent) and parent[index]  # type: ignore[index]
+        hits: list[int] = []
+        for index in sorted(candidates):
+            pattern = self.patterns[index]
+            hit = parent is not None and index in parent
             if not hit:
                 if pattern.exclusion != matched:
-                    info.append(False)
                     continue
                 hit = pattern.match(path)
-                if not hit and not parent:
+                if not hit and parent is None:
                     hit = _any_parent_matches(pattern, path)
-            info.append(hit)
             if hit:
+                hits.append(index)
                 matched = not pattern.exclusion
-        return matched, tuple(info)
+        return matched, frozenset(hits)
 
     def _match_single_parent(self, path: str) -> bool:
         matched = False
         parent_dirs = path.split("/")[:-1]
-        for pattern in self.patterns:  # all of them, as pkg/fileutils did (errors surface at once)
+        for index in sorted(self._index.candidates(path, with_ancestors=True)):
+            pattern = self.patterns[index]
             hit = pattern.match(path)
-            if not hit and parent_dirs and len(pattern.dirs) <= len(parent_dirs):
-                hit = pattern.match("/".join(parent_dirs[: len(pattern.dirs)]))
+            if not hit and parent_dirs and pattern.depth <= len(parent_dirs):
+                hit = pattern.match("/".join(parent_dirs[: pattern.depth]))
             if hit:
                 matched = not pattern.exclusion
         return matched
@@ -309,8 +359,14 @@ class PatternMatcher:
         return not excluded
 
     def with_pattern(self, pattern: str) -> "PatternMatcher":
-        """This matcher with one more pattern appended (as `--fix` would append it)."""
-        return PatternMatcher([*self.lines, (0, pattern)], self.dialect, self.source)
+        """This matcher with one more pattern appended (as `--fix` would append it); the
+        patterns already compiled are shared, not compiled again."""
+        extended = copy.copy(self)
+        extended.lines = [*self.lines, (0, pattern)]
+        added = self._parse(0, pattern)
+        extended.patterns = [*self.patterns, added] if added is not None else list(self.patterns)
+        extended._summarise()
+        return extended
 
     def walk_into_excluded(self, directory: str) -> bool:
         """Does the walk still descend into an excluded directory (an exception might apply below)?"""
@@ -319,13 +375,9 @@ class PatternMatcher:
         if self.dialect.glob_aware_descent and self._any_glob_exception:
             return True
         prefix = directory + "/"
-        for pattern in self.patterns:
-            if not pattern.exclusion:
-                continue
-            text = _without_trailing_glob(pattern.text) if self.dialect.glob_aware_descent else pattern.text
-            if (text + "/").startswith(prefix):
-                return True
-        return False
+        # some exception, as a directory, lies at or below `directory`: a sorted lookup
+        at = bisect.bisect_left(self._exception_dirs, prefix)
+        return at < len(self._exception_dirs) and self._exception_dirs[at].startswith(prefix)
 
 
 def _any_parent_matches(pattern: Pattern, path: str) -> bool:

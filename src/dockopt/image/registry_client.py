@@ -4,18 +4,20 @@ and bearer-token auth (the WWW-Authenticate challenge flow)."""
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
+import ssl
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import httpx
 
 from dockopt.envvars import registry_credentials
 from dockopt.errors import BadReferenceError, DockoptError, RegistryError
-from dockopt.safeload import read_text_file
+from dockopt.image.registry_transport import DeadlineTransport, deadline
+from dockopt.safeload import load_json, load_json_object, read_regular_file, type_name
 
 MANIFEST_ACCEPT = ", ".join([
     "application/vnd.oci.image.index.v1+json",
@@ -39,12 +41,15 @@ def docker_config_credentials(host: str) -> tuple[str, str] | None:
     if not (folder / "config.json").is_file():
         return None
     try:
-        auths = json.loads(read_text_file(folder / "config.json", "docker config")).get("auths") or {}
-    except (DockoptError, ValueError, AttributeError):  # an unusable config is no credentials
+        config = load_json_object(read_regular_file(folder / "config.json", "docker config", 1 << 20),
+                                  "docker config")
+    except DockoptError:  # an unusable config is no credentials
         return None
+    auths = config.get("auths") if isinstance(config.get("auths"), dict) else {}
     for key in (host, f"https://{host}", f"http://{host}", f"https://{host}/v1/"):
-        encoded = (auths.get(key) or {}).get("auth")
-        if encoded:
+        entry = auths.get(key)
+        encoded = entry.get("auth") if isinstance(entry, dict) else None
+        if isinstance(encoded, str) and encoded:
             try:
                 user, _, password = base64.b64decode(encoded).decode().partition(":")
                 return user, password
@@ -55,22 +60,75 @@ def docker_config_credentials(host: str) -> tuple[str, str] | None:
 
 def _parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     scheme, _, rest = header.strip().partition(" ")
-    params = dict((k.lower(), v) for k, v in re.findall(r'(\w+)="([^"]*)"', rest))
+    params = dict((k.lower(), v) for k, v in re.findall(r'(\w+)="([^"]*)"', rest[:8192]))
     return scheme.lower(), params
+
+
+DEFAULT_TIMEOUT = 60.0
+"""Seconds a registry request may take: the whole of a manifest, token or config request, or
+the headers of a layer download (the layer itself must then keep MIN_BLOB_RATE)."""
+MIN_BLOB_RATE = 10 << 10
+"""Bytes per second a layer download must average once it has run for the timeout: a
+multi-GB layer on a slow link still completes, a one-byte drip is cut off."""
+MAX_MANIFEST = 16 << 20
+MAX_TOKEN_RESPONSE = 1 << 20
+MAX_ERROR_BODY = 64 << 10
+
+CLIENT_ERRORS: tuple[type[BaseException], ...] = (
+    httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict, ssl.SSLError, OSError,
+    UnicodeError)
+"""Everything the HTTP stack can raise for a bad server, URL or connection (httpx's whole
+hierarchy, TLS and socket errors): each becomes one RegistryError at the boundary."""
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"unreachable ({str(exc)[:200]})"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return "too many redirects"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:300]
 
 
 class RegistryClient:
     def __init__(self, host: str, insecure: bool | None = None, credentials: tuple[str, str] | None = None,
-                 timeout: float = 60.0):
+                 timeout: float | None = None):
         self.host = host
         plain = is_local_host(host) if insecure is None else insecure
         self.base = f"{'http' if plain else 'https'}://{host}"
         self.credentials = credentials if credentials is not None else docker_config_credentials(host)
-        self.http = httpx.Client(timeout=httpx.Timeout(timeout, read=timeout), follow_redirects=True)
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.http = httpx.Client(transport=DeadlineTransport(), timeout=httpx.Timeout(self.timeout),
+                                 follow_redirects=True, max_redirects=10)
         self._auth_header: dict[str, str] = {}
 
     def close(self) -> None:
         self.http.close()
+
+    @contextmanager
+    def _boundary(self, doing: str) -> Iterator[None]:
+        """Any client exception while `doing` becomes one RegistryError naming the host."""
+        try:
+            yield
+        except CLIENT_ERRORS as exc:
+            reason = f"timed out (deadline {self.timeout:g} s)" if isinstance(exc, httpx.TimeoutException) \
+                else describe(exc)
+            raise RegistryError(f"registry {self.host}: {doing}: {reason}") from None
+
+    def _read_capped(self, response: httpx.Response, what: str, cap: int) -> bytes:
+        """The body, read as it arrives and refused past `cap` bytes (never read whole first)."""
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and len(length) < 20 and int(length) > cap:
+            raise RegistryError(f"registry {self.host}: {what} is too large ({length} bytes; the limit is {cap})")
+        parts, size = [], 0
+        for chunk in response.iter_raw():  # raw: a Content-Encoding is never inflated for us
+            size += len(chunk)
+            if size > cap:
+                raise RegistryError(f"registry {self.host}: {what} is too large (over {cap} bytes)")
+            parts.append(chunk)
+        return b"".join(parts)
 
     def _authenticate(self, response: httpx.Response, repo: str) -> bool:
         header = response.headers.get("www-authenticate", "")
@@ -82,49 +140,71 @@ class RegistryClient:
             self._auth_header = {"Authorization": "Basic " + base64.b64encode(":".join(self.credentials).encode()).decode()}
             return True
         if scheme == "bearer" and params.get("realm"):
-            query = {"service": params.get("service", ""), "scope": params.get("scope") or f"repository:{repo}:pull"}
-            auth = httpx.BasicAuth(*self.credentials) if self.credentials else None
-            try:
-                token_resp = self.http.get(params["realm"], params=query, auth=auth)
-            except httpx.HTTPError as exc:
-                raise RegistryError(f"{self.host}: token service {params['realm']} unreachable: {exc}") from None
-            if token_resp.status_code in (401, 403):
-                raise RegistryError(f"{self.host}: token service refused the credentials ({token_resp.status_code})")
-            if token_resp.status_code != 200:
-                raise RegistryError(f"{self.host}: token service answered {token_resp.status_code}")
-            try:
-                body = token_resp.json()
-                token = body.get("token") or body.get("access_token")
-            except ValueError:
-                token = None
-            if not token:
-                raise RegistryError(f"{self.host}: token service sent no token")
-            self._auth_header = {"Authorization": f"Bearer {token}"}
+            self._auth_header = {"Authorization": f"Bearer {self._token(params, repo)}"}
             return True
         return False
 
+    def _token(self, params: dict[str, str], repo: str) -> str:
+        realm = params["realm"]
+        if not realm.startswith(("https://", "http://")):
+            raise RegistryError(f"{self.host}: token service {realm[:100]!r} is not an http(s) URL")
+        query = {"service": params.get("service", ""), "scope": params.get("scope") or f"repository:{repo}:pull"}
+        auth = httpx.BasicAuth(*self.credentials) if self.credentials else None
+        with deadline(self.timeout), self._boundary(f"token service {realm[:100]}"):
+            request = self.http.build_request("GET", realm, params=query, headers={"Accept-Encoding": "identity"})
+            response = self.http.send(request, auth=auth, stream=True)
+            try:
+                if response.status_code in (401, 403):
+                    raise RegistryError(f"{self.host}: token service refused the credentials ({response.status_code})")
+                if response.status_code != 200:
+                    raise RegistryError(f"{self.host}: token service answered {response.status_code}")
+                data = self._read_capped(response, "token response", MAX_TOKEN_RESPONSE)
+            finally:
+                response.close()
+        body = load_json(data, f"registry {self.host}: token response", max_bytes=MAX_TOKEN_RESPONSE,
+                         error=RegistryError)
+        token = _token_of(body)
+        if token is None:
+            problem = ("no non-empty string `token` or `access_token`" if isinstance(body, dict)
+                       else f"expected an object with a `token`, got {type_name(body)}")
+            raise RegistryError(f"{self.host}: token service sent no token ({problem})")
+        return token
+
+    def _refusal(self, response: httpx.Response, path: str, repo: str) -> DockoptError:
+        """The error for a non-200 answer, with the registry's own message when it sent one."""
+        detail = ""
+        try:
+            detail = _error_message(load_json(self._read_capped(response, "error body", MAX_ERROR_BODY),
+                                              "error body", max_bytes=MAX_ERROR_BODY, error=RegistryError))
+        except (RegistryError, *CLIENT_ERRORS):
+            pass  # the status alone is the message
+        suffix = f" ({detail})" if detail else ""
+        status = response.status_code
+        if status == 401:
+            return RegistryError(f"{self.host}: authentication failed for {repo}{suffix}")
+        if status == 403:
+            return RegistryError(f"{self.host}: access to {repo} denied{suffix}")
+        if status == 404:
+            return BadReferenceError(f"{self.host}/{repo}: {path.rsplit('/', 1)[-1]} not found in the registry{suffix}")
+        return RegistryError(f"{self.host}: GET {path} answered HTTP {status}{suffix}")
+
     @contextmanager
     def _request(self, path: str, repo: str, headers: dict[str, str] | None = None) -> Iterator[httpx.Response]:
+        """A 200 response, streamed; the caller reads it inside a deadline of its choosing."""
         url = f"{self.base}/v2/{path}"
         for attempt in range(2):
-            try:
-                request = self.http.build_request("GET", url, headers={**(headers or {}), **self._auth_header})
+            with deadline(self.timeout), self._boundary(f"GET {path[:200]}"):
+                request = self.http.build_request("GET", url, headers={
+                    "Accept-Encoding": "identity", **(headers or {}), **self._auth_header})
                 response = self.http.send(request, stream=True)
-            except httpx.HTTPError as exc:
-                raise RegistryError(f"registry {self.host} unreachable: {exc}") from None
-            if response.status_code == 401 and attempt == 0:
-                response.close()
-                if self._authenticate(response, repo):
-                    continue
             try:
-                if response.status_code == 401:
-                    raise RegistryError(f"{self.host}: authentication failed for {repo}")
-                if response.status_code == 403:
-                    raise RegistryError(f"{self.host}: access to {repo} denied")
-                if response.status_code == 404:
-                    raise BadReferenceError(f"{self.host}/{repo}: {path.rsplit('/', 1)[-1]} not found in the registry")
+                if response.status_code == 401 and attempt == 0:
+                    response.close()
+                    if self._authenticate(response, repo):
+                        continue
                 if response.status_code != 200:
-                    raise RegistryError(f"{self.host}: GET {path} answered HTTP {response.status_code}")
+                    with deadline(self.timeout), self._boundary(f"GET {path[:200]}"):
+                        raise self._refusal(response, path, repo)
                 yield response
             finally:
                 response.close()
@@ -132,29 +212,51 @@ class RegistryClient:
 
     def manifest(self, repo: str, reference: str) -> tuple[bytes, str, str | None]:
         """Raw manifest bytes, its media type and the digest the registry reports."""
-        with self._request(f"{repo}/manifests/{reference}", repo, {"Accept": MANIFEST_ACCEPT}) as resp:
-            try:
-                data = resp.read()
-            except httpx.HTTPError as exc:
-                raise RegistryError(f"{self.host}: manifest download broke off: {exc}") from None
-            if len(data) > 16 << 20:
-                raise RegistryError(f"{self.host}: manifest of {repo} is too large")
+        with deadline(self.timeout), self._request(f"{repo}/manifests/{reference}", repo,
+                                                   {"Accept": MANIFEST_ACCEPT}) as resp:
+            with self._boundary(f"manifest of {repo}"):
+                data = self._read_capped(resp, f"manifest of {repo}", MAX_MANIFEST)
             return data, resp.headers.get("content-type", ""), resp.headers.get("docker-content-digest")
 
-    def blob_bytes(self, repo: str, digest: str, limit: int = 16 << 20) -> bytes:
-        with self._request(f"{repo}/blobs/{digest}", repo) as resp:
-            parts, size = [], 0
-            try:
-                for chunk in resp.iter_bytes(1 << 20):
-                    size += len(chunk)
-                    if size > limit:
-                        raise RegistryError(f"{self.host}: blob {digest[:19]} exceeds {limit} bytes")
-                    parts.append(chunk)
-            except httpx.HTTPError as exc:
-                raise RegistryError(f"{self.host}: download of {digest[:19]} broke off: {exc}") from None
-            return b"".join(parts)
+    def blob_bytes(self, repo: str, digest: str, limit: int = MAX_MANIFEST) -> bytes:
+        with deadline(self.timeout), self._request(f"{repo}/blobs/{digest}", repo) as resp:
+            with self._boundary(f"download of {digest[:19]}"):
+                return self._read_capped(resp, f"blob {digest[:19]}", limit)
 
     @contextmanager
     def blob_stream(self, repo: str, digest: str) -> Iterator[Iterator[bytes]]:
+        """A layer's bytes as they arrive: headers within the timeout, then the transfer rate rule."""
         with self._request(f"{repo}/blobs/{digest}", repo) as resp:
-            yield resp.iter_bytes(1 << 20)
+            yield self._rate_checked(resp, digest)
+
+    def _rate_checked(self, response: httpx.Response, digest: str) -> Iterator[bytes]:
+        started, received = time.monotonic(), 0
+        with self._boundary(f"download of {digest[:19]}"):
+            for chunk in response.iter_raw():  # the bytes the digest covers, never decoded
+                received += len(chunk)
+                elapsed = time.monotonic() - started
+                if elapsed > self.timeout and received < MIN_BLOB_RATE * elapsed:
+                    raise RegistryError(f"registry {self.host}: download of {digest[:19]} is too slow "
+                                        f"({received / elapsed:.0f} bytes/s after {elapsed:.0f} s; at least "
+                                        f"{MIN_BLOB_RATE} bytes/s are required)")
+                yield chunk
+
+
+def _token_of(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    for key in ("token", "access_token"):
+        value = body.get(key)
+        if isinstance(value, str) and value and len(value) < 65536 and value.isprintable():
+            return value
+    return None
+
+
+def _error_message(body: Any) -> str:
+    """`errors[0].message` of a Registry v2 error body (distribution spec), when it has that shape."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        message, code = errors[0].get("message"), errors[0].get("code")
+        parts = [str(v)[:200] for v in (code, message) if isinstance(v, str) and v]
+        return ": ".join(parts)
+    return ""

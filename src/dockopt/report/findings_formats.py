@@ -13,6 +13,7 @@ from typing import Iterable
 from xml.etree import ElementTree as ET
 
 from dockopt import __version__
+from dockopt.display import display_data
 from dockopt.findings import Finding, Severity
 from dockopt.report.layout import indented
 from dockopt.units import plural
@@ -103,7 +104,7 @@ def render_json(findings: list[Finding], files: list[str], extra: dict | None = 
     if extra:
         data.update(extra)
     # Large reports use the C encoder (it does not indent): many times faster on 10k findings.
-    return json.dumps(data, indent=2 if len(findings) <= 2000 else None) + "\n"
+    return json.dumps(display_data(data), indent=2 if len(findings) <= 2000 else None) + "\n"
 
 
 # ---------------------------------------------------------------------------- SARIF
@@ -182,7 +183,7 @@ def render_sarif(findings: list[Finding], rules: Iterable[RuleInfo]) -> str:
             "columnKind": "unicodeCodePoints",
         }],
     }
-    return json.dumps(sarif, indent=2) + "\n"
+    return json.dumps(display_data(sarif), indent=2) + "\n"
 
 
 # ---------------------------------------------------------------------------- JUnit

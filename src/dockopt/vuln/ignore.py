@@ -94,14 +94,21 @@ def load_rules(path: Path) -> list[IgnoreRule]:
 
 def apply(matches: list[Match], rules: list[IgnoreRule], today: dt.date | None = None
           ) -> tuple[list[Match], list[Ignored], list[str]]:
-    """(kept, ignored, notes). Expired rules do not apply; each one that would have is noted."""
+    """(kept, ignored, notes). The first rule in file order that applies and has not expired
+    decides; each expired rule that would have applied is noted. Rules are looked up by id
+    (upper-cased), so the cost is linear in rules plus matches, not their product."""
     today = today or dt.date.today()
+    by_id: dict[str, list[int]] = {}
+    for position, rule in enumerate(rules):
+        by_id.setdefault(rule.id.upper(), []).append(position)
     kept: list[Match] = []
     ignored: list[Ignored] = []
     notes: dict[str, None] = {}
     for match in matches:
+        positions = sorted({p for vid in match.vulnerability_ids for p in by_id.get(vid.upper(), ())})
         rule_used = None
-        for rule in rules:
+        for position in positions:
+            rule = rules[position]
             if rule.applies_to(match):
                 if rule.expired(today):
                     notes.setdefault(f"ignore rule for {rule.id} ({rule.origin}) expired on {rule.expires}; "

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import bz2
 import json
+import lzma
 import mmap
 import os
 import sqlite3
@@ -108,12 +110,12 @@ def iter_zip(path: Path) -> Iterator[tuple[str, bytes]]:
                 return
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 for info in infos:
-                    yield f"{path}!{info.filename}", _member_bytes(data, info, archive)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, struct.error, ValueError) as exc:
+                    yield f"{path}!{info.filename}", _member_bytes(data, info)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError, struct.error, ValueError) as exc:
         raise InputError(f"{path}: not a readable zip archive ({exc})") from None
 
 
-def _member_bytes(data: mmap.mmap, info: zipfile.ZipInfo, archive: zipfile.ZipFile) -> bytes:
+def _member_bytes(data: mmap.mmap, info: zipfile.ZipInfo) -> bytes:
     offset = info.header_offset
     if data[offset:offset + 4] != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
@@ -121,18 +123,53 @@ def _member_bytes(data: mmap.mmap, info: zipfile.ZipInfo, archive: zipfile.ZipFi
     start = offset + 30 + name_len + extra_len
     if info.file_size > MAX_RECORD_BYTES:
         raise zipfile.BadZipFile(f"{info.filename} claims {info.file_size} bytes; OSV records are far smaller")
-    if info.compress_type == zipfile.ZIP_DEFLATED:
-        # Inflate at most one byte past the declared size: a member that lies about its size
-        # (a zip bomb) cannot make us allocate more than the limit.
-        inflater = zlib.decompressobj(-15)
-        content = inflater.decompress(data[start:start + info.compress_size], info.file_size + 1)
-    elif info.compress_type == zipfile.ZIP_STORED:
-        content = data[start:start + info.compress_size]
-    else:
-        return archive.read(info)  # rare methods (bzip2, lzma): let zipfile handle them
+    if info.flag_bits & 0x1:
+        raise zipfile.BadZipFile(f"{info.filename} is encrypted")
+    compressed = memoryview(data)[start:start + info.compress_size]
+    try:
+        content = _inflate(compressed, info)
+    finally:
+        compressed.release()
     if zlib.crc32(content) != info.CRC or len(content) != info.file_size:
         raise zipfile.BadZipFile(f"CRC or size mismatch in {info.filename}")
     return content
+
+
+def _inflate(compressed: memoryview, info: zipfile.ZipInfo) -> bytes:
+    """A member's content, never more than one byte past its declared size, whatever the
+    method: a member that lies about its size (a zip bomb) cannot make us allocate more.
+    Each decompressor is handed the output bound (`max_length`) rather than inflating whole."""
+    limit = info.file_size + 1
+    method = info.compress_type
+    if method == zipfile.ZIP_STORED:
+        return bytes(compressed[:limit])
+    if method == zipfile.ZIP_DEFLATED:
+        return zlib.decompressobj(-15).decompress(compressed, limit)
+    if method == zipfile.ZIP_BZIP2:
+        return bz2.BZ2Decompressor().decompress(compressed, limit)
+    if method == zipfile.ZIP_LZMA:
+        return _lzma_decompressor(compressed).decompress(compressed[4 + _lzma_props_size(compressed):], limit)
+    raise zipfile.BadZipFile(f"{info.filename}: unsupported compression method {method}")
+
+
+def _lzma_props_size(compressed: memoryview) -> int:
+    if len(compressed) < 4:
+        raise zipfile.BadZipFile("truncated LZMA header")
+    return struct.unpack("<H", compressed[2:4])[0]
+
+
+def _lzma_decompressor(compressed: memoryview) -> lzma.LZMADecompressor:
+    # APPNOTE 5.8.8: a zip LZMA member starts with a 2-byte version, a 2-byte properties size
+    # and the LZMA1 properties (lc/lp/pb packed in one byte, then a 32-bit dictionary size).
+    size = _lzma_props_size(compressed)
+    props = bytes(compressed[4:4 + size])
+    if size != 5 or len(props) != 5 or props[0] >= 9 * 5 * 5:
+        raise zipfile.BadZipFile("invalid LZMA properties")
+    packed, dict_size = props[0], struct.unpack("<I", props[1:5])[0]
+    lc, rest = packed % 9, packed // 9
+    lp, pb = rest % 5, rest // 5
+    return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[
+        {"id": lzma.FILTER_LZMA1, "lc": lc, "lp": lp, "pb": pb, "dict_size": dict_size}])
 
 
 def _severity_json(entries) -> list[dict[str, str]]:

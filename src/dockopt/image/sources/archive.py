@@ -16,8 +16,8 @@ from pathlib import Path
 from dockopt.errors import InputError
 from dockopt.image.model import Image, Platform
 from dockopt.image.scan import LayerReader, Source, StreamFromChunks
-from dockopt.image.streams import CHUNK
 from dockopt.image.sources.savetar import read_save_file, read_save_tar
+from dockopt.image.streams import CHUNK
 from dockopt.safeload import open_regular
 
 

@@ -13,16 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from dockopt.errors import ImageFormatError, InputError
-from dockopt.image.documents import parse_index, parse_oci_layout
-from dockopt.safeload import open_regular
+from dockopt.image.documents import MAX_DOCUMENT, parse_index, parse_oci_layout
 from dockopt.image.model import Image, Platform
 from dockopt.image.oci import (
-    MAX_JSON,
     image_from_manifest,
     select_manifest,
     verify_digest,
 )
 from dockopt.image.scan import FileBlob, LayerReader, Source
+from dockopt.safeload import open_regular
 
 
 class OciDirSource(Source):
@@ -55,12 +54,12 @@ class OciDirSource(Source):
         fd = self._open(path, what)
         try:
             size = os.fstat(fd).st_size
-            if size > MAX_JSON:
+            if size > MAX_DOCUMENT:
                 raise ImageFormatError(f"{self.reference}: {what} is too large for a manifest ({size} bytes)")
-            data = os.pread(fd, MAX_JSON + 1, 0)
+            data = os.pread(fd, MAX_DOCUMENT + 1, 0)
         finally:
             os.close(fd)
-        if len(data) > MAX_JSON:
+        if len(data) > MAX_DOCUMENT:
             raise ImageFormatError(f"{self.reference}: {what} is too large for a manifest")
         return data
 

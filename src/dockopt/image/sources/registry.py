@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from dockopt.errors import ImageFormatError
+from dockopt.errors import ImageFormatError, RegistryError
 from dockopt.image.model import Image, Platform
 from dockopt.image.oci import (
     image_from_manifest,
@@ -17,17 +15,19 @@ from dockopt.image.oci import (
     verify_digest,
 )
 from dockopt.image.reference import DockerName
-from dockopt.image.registry_client import RegistryClient
+from dockopt.image.registry_client import CLIENT_ERRORS, RegistryClient, describe
 from dockopt.image.scan import LayerReader, Source, StreamFromChunks
 
 
 class RegistrySource(Source):
     kind = "registry"
 
-    def __init__(self, name: DockerName, platform: Platform | None = None, insecure: bool | None = None):
+    def __init__(self, name: DockerName, platform: Platform | None = None, insecure: bool | None = None,
+                 timeout: float | None = None):
         self.name = name
         self.platform = platform
         self.insecure = insecure
+        self.timeout = timeout
         self.reference = f"registry:{name}"
 
     def _resolve(self, client: RegistryClient) -> tuple[Image, dict[str, Any]]:
@@ -45,7 +45,7 @@ class RegistrySource(Source):
         return image_from_manifest(self.reference, self.kind, doc, digest, config), doc
 
     def read(self, reader: LayerReader) -> tuple[Image, list[str]]:
-        client = RegistryClient(self.name.registry, self.insecure)
+        client = RegistryClient(self.name.registry, self.insecure, timeout=self.timeout)
         try:
             image, _ = self._resolve(client)
             keys = []
@@ -57,14 +57,14 @@ class RegistrySource(Source):
                 label = f"{layer.index} ({layer.digest[7:19]})"
 
                 def broken(exc: Exception, label: str = label) -> Exception:
+                    if isinstance(exc, RegistryError):  # the client's own verdict (too slow)
+                        return RegistryError(f"layer {label}: {exc}")
                     return ImageFormatError(f"download broke off: {exc}", label)
 
                 with client.blob_stream(self.name.repository, layer.digest) as chunks:
                     reader.scan(layer.digest, StreamFromChunks(chunks, broken), label, layer.size)  # type: ignore[arg-type]
             return image, keys
-        except httpx.HTTPError as exc:
-            from dockopt.errors import RegistryError
-
-            raise RegistryError(f"{self.name.registry}: {exc}") from None
+        except CLIENT_ERRORS as exc:  # the client maps its own; this catches any that slip past
+            raise RegistryError(f"registry {self.name.registry}: {describe(exc)}") from None
         finally:
             client.close()

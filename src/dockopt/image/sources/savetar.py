@@ -15,10 +15,9 @@ import tarfile
 from typing import Any, BinaryIO, Iterator
 
 from dockopt.errors import ImageFormatError
-from dockopt.image.documents import parse_archive_manifest, parse_index
+from dockopt.image.documents import MAX_DOCUMENT, parse_archive_manifest, parse_index
 from dockopt.image.model import Image, Platform
 from dockopt.image.oci import (
-    MAX_JSON,
     image_from_manifest,
     select_manifest,
     verify_digest,
@@ -63,7 +62,7 @@ def read_save_tar(stream: BinaryIO, reader: LayerReader, reference: str, kind: s
                 # Blobs of an OCI layout may be non-layers (attestations); judge them once the
                 # manifest says what they are.
                 reader.scan(key, buffered, f"{path.lstrip('/')}", member.size, tolerate=is_blob)
-            elif member.size <= MAX_JSON:
+            elif member.size <= MAX_DOCUMENT:
                 docs[path] = buffered.read()
     except ImageFormatError as exc:
         raise _outer(exc, reference) from None
@@ -87,7 +86,7 @@ def read_save_file(handle: BinaryIO, reader: LayerReader, reference: str, kind: 
         outer = tarfile.TarFile(fileobj=capped, mode="r")  # type: ignore[arg-type]
         for member, path in _regular_members(outer, reference):
             members[path] = (member.offset_data, member.size)
-            if path.endswith("/layer.tar") or member.size > MAX_JSON:
+            if path.endswith("/layer.tar") or member.size > MAX_DOCUMENT:
                 continue
             data = os.pread(fd, member.size, member.offset_data)
             if len(data) != member.size:
