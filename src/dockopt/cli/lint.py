@@ -56,14 +56,22 @@ def discover(paths: tuple[str, ...]) -> list[str]:
 
 
 def read_dockerfile(path: str) -> str:
+    from dockopt.dockerfile.limits import MAX_DOCKERFILE_BYTES
+
+    def capped(data: bytes, what: str) -> bytes:
+        if len(data) > MAX_DOCKERFILE_BYTES:
+            raise InputError(f"{what} is larger than {MAX_DOCKERFILE_BYTES >> 20} MiB, more than BuildKit "
+                             "accepts for a Dockerfile")
+        return data
+
     if path == "-":
-        data = sys.stdin.buffer.read()
+        data = capped(sys.stdin.buffer.read(MAX_DOCKERFILE_BYTES + 1), "standard input")
         if b"\0" in data[:8192]:
             raise InputError("standard input is not a text file")
         return data.decode("utf-8", errors="replace")
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = capped(handle.read(MAX_DOCKERFILE_BYTES + 1), path)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     if b"\0" in data[:8192]:

@@ -301,12 +301,23 @@ class _Lex:
             return self._double_quote()
         if ch == "$":
             return self._dollar()
+        if ch == "<" and self._peek() == "<":
+            return self._heredoc_operator()
         if ch == self.esc:
             if self.i >= len(self.s):
                 return ""
             nxt = self._next()
             return ch + nxt if self.raw_escapes else nxt
         return ch
+
+    def _heredoc_operator(self) -> str:
+        """`<<` and the blanks after it stay in one word, so `<<  EOF` is the heredoc word
+        `<<  EOF` (BuildKit's processPossibleHeredoc, dockerfile frontend 1.16+: tab, CR, space)."""
+        start = self.i - 1
+        self.i += 1
+        while self.i < len(self.s) and self.s[self.i] in "\t\r ":
+            self.i += 1
+        return self.s[start:self.i]
 
     def _single_quote(self) -> str:
         end = self.s.find("'", self.i)

@@ -65,14 +65,13 @@ class PackageManager:
         if self.no_cache_env and any(env().get(v, "").lower() not in ("", "0", "false", "off", "no")
                                      for v in self.no_cache_env):
             return True
-        commands = info.commands
-        after = commands[next(i for i, c in enumerate(commands) if c is cmd) + 1:]
-        for later in after:
-            if (later.name, later.subcommand()) in self.cleanup_commands:
-                return True
-            if later.name == "rm" and any(_covers(arg, d) for arg in later.args for d in self.cache_dirs):
-                return True
-        return False
+        # a cleanup after the install: compare with the last cleanup of the RUN (found once)
+        return info.position(cmd) < info.last_position(("cleanup", self.name), self._cleans)
+
+    def _cleans(self, cmd: Command) -> bool:
+        if (cmd.name, cmd.subcommand()) in self.cleanup_commands:
+            return True
+        return cmd.name == "rm" and any(_covers(arg, d) for arg in cmd.args for d in self.cache_dirs)
 
 
 def _covers(arg: str, cache_dir: str) -> bool:

@@ -19,8 +19,8 @@ def _effective_user(ctx: LintContext, stage: Stage, depth: int = 0) -> str | Non
     for ins in reversed(stage.instructions):
         if ins.keyword == "USER" and ins.values:
             return expand(ins.values[0], ctx.stage_env(stage, ins), skip_unset=True)
-    parent = ctx.df.stage_by_name(stage.base)
-    if parent is not None and parent.index < stage.index and depth < 20:
+    parent = ctx.parent_stage(stage)
+    if parent is not None and depth < 20:
         return _effective_user(ctx, parent, depth + 1)
     return None
 
