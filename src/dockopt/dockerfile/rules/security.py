@@ -10,6 +10,7 @@ from dockopt.dockerfile.rules.base import Hit, LintContext, rule
 from dockopt.dockerfile.rules.packages import installed_packages, removed_packages, virtual_name
 from dockopt.dockerfile.rules.size_images import TOOLCHAIN, split_image
 from dockopt.findings import Category, Severity
+from dockopt.secretpatterns import find_tokens, redact
 
 SEC = Category.SECURITY
 
@@ -48,13 +49,18 @@ _SECRET_NAME = re.compile(r"(?:^|[_.-])(passw(?:or)?d|passphrase|secret|token|cr
                           r"access[_-]?key|private[_-]?key|auth[_-]?key|client[_-]?secret)(?:$|[_.-])", re.I)
 _NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_URL|_URI|_HOST|_PORT|_USER|_USERNAME|_NAME|_ENDPOINT|_LENGTH|"
                               r"_ENABLED|_ID|_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_TYPE|_HEADER|_ALGORITHM|_VERSION)$", re.I)
-_SECRET_VALUE = re.compile(
-    r"(AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20}|xox[abprs]-[A-Za-z0-9-]{10,}|"
-    r"sk_live_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|npm_[A-Za-z0-9]{36})")
+# A private key pasted into ENV holds its newlines as `\n`: the header is the evidence here
+# (the image check validates a whole PEM block in files).
+_PRIVATE_KEY_HEADER = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 
-def _redact(value: str) -> str:
-    return value[:2] + "…" if len(value) > 4 else "…"
+def _credential(value: str) -> str | None:
+    """The token (as the image checks find it) or private key header in a value, else None."""
+    tokens = find_tokens(value)
+    if tokens:
+        return tokens[0].value
+    header = _PRIVATE_KEY_HEADER.search(value)
+    return header.group(0) if header else None
 
 
 @rule("DO202", "Secret in ENV or ARG", SEC, Severity.HIGH,
@@ -77,8 +83,9 @@ def secrets(ctx: LintContext):
                 pairs.append((name, value if eq else None))
         for name, value in pairs:
             plain = expand(value, {}, skip_unset=True) if value else value
-            if plain and _SECRET_VALUE.search(plain):
-                yield Hit(ins, f"{eff.keyword} {name} holds what looks like a credential ({_redact(plain)})",
+            credential = _credential(plain) if plain else None
+            if credential is not None:
+                yield Hit(ins, f"{eff.keyword} {name} holds what looks like a credential ({redact(credential)})",
                           details={"name": name})
             elif _SECRET_NAME.search(name) and not _NOT_SECRET_NAME.search(name):
                 if eff.keyword == "ENV" and (not plain or plain.startswith("$")):
