@@ -31,11 +31,13 @@ CASES: list[Case] = [
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"),
     Case("DO101", B + "RUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl\n",
          "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/lib/apt \\\n"
+         "    --mount=type=cache,target=/var/cache/apt \\\n"
          "    apt-get update && apt-get install -y --no-install-recommends curl\n",
          B + "RUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl \\\n"
          "    && apt-get clean && rm -rf /var/lib/apt/lists/*\n"),
     Case("DO101", B + "RUN apt-get update && \\\n\tapt-get install -y --no-install-recommends curl\n",
-         B + "RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y --no-install-recommends curl\n",
+         B + "RUN --mount=type=cache,target=/var/lib/apt/lists --mount=type=tmpfs,target=/var/cache/apt "
+         "apt-get update && apt-get install -y --no-install-recommends curl\n",
          B + "RUN apt-get update && \\\n\tapt-get install -y --no-install-recommends curl && \\\n\tapt-get clean && rm -rf /var/lib/apt/lists/*\n"),
     Case("DO101", B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean\n",
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n",
@@ -43,6 +45,21 @@ CASES: list[Case] = [
     Case("DO101", B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl;\n",
          B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl; rm -rf /var/lib/apt/lists/*\n",
          B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl; apt-get clean && rm -rf /var/lib/apt/lists/*\n"),
+    # issue 10: a cache mount on /var/lib/apt alone leaves the downloaded .debs in /var/cache/apt
+    Case("DO101", B + "RUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y --no-install-recommends curl\n",
+         B + "RUN --mount=type=cache,target=/var/lib/apt --mount=type=cache,target=/var/cache/apt "
+         "apt-get update && apt-get install -y --no-install-recommends curl\n"),
+    Case("DO101", B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/cache/apt/*\n",
+         B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get dist-clean\n"),
+    Case("DO101", B + "RUN aptitude update && aptitude install -y curl\n",
+         B + "RUN aptitude update && aptitude install -y curl && rm -rf /var/lib/apt/lists/*\n"),
+    # issue 10: PIP_NO_CACHE_DIR on the command, exported in the RUN, or inherited from a parent stage
+    Case("DO101", "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=0 pip install flask\n",
+         "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=1 pip install flask\n"),
+    Case("DO101", "FROM python:3.12\nRUN pip install flask && export PIP_NO_CACHE_DIR=1\n",
+         "FROM python:3.12\nRUN export PIP_NO_CACHE_DIR=1 && pip install flask\n"),
+    Case("DO101", "FROM python:3.12 AS base\nARG PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n",
+         "FROM python:3.12 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n"),
     Case("DO101", "FROM alpine:3.20\nRUN apk add curl\n", "FROM alpine:3.20\nRUN apk add --no-cache curl\n",
          "FROM alpine:3.20\nRUN apk add --no-cache curl\n"),
     Case("DO101", "FROM fedora:40\nRUN dnf install -y gcc\n", "FROM fedora:40\nRUN dnf install -y gcc && dnf clean all\n",
@@ -71,7 +88,8 @@ CASES: list[Case] = [
          "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nCOPY --from=build /app /app\n",
          "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nRUN npm ci && npm cache clean --force\n"),
     Case("DO101", "# syntax=docker/dockerfile:1\n" + B + "RUN apt-get update && apt-get install -y --no-install-recommends curl\n",
-         "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n",
+         "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/lib/apt,sharing=locked "
+         "--mount=type=cache,target=/var/cache/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n",
          "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked "
          "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n"),
     Case("DO101", "FROM python:3.12-slim\nRUN <<EOF\npip install flask\nEOF\n",

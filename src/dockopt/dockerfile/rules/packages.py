@@ -36,6 +36,11 @@ class PackageManager:
     """The program alone installs (`yarn`)."""
     mount_dirs: tuple[str, ...] = ()
     """Cache mounts the BuildKit flavour of the fix adds (default: `cache_dirs`)."""
+    mounts_cover_all: bool = False
+    """Cache mounts silence the rule only when they cover every one of `cache_dirs` (apt: the
+    lists *and* the downloaded packages); otherwise a mount on any of them does."""
+    removal_dirs: tuple[str, ...] = ()
+    """An `rm` of one of these cleans the cache (default: `cache_dirs`)."""
 
     @functools.cached_property
     def programs_set(self) -> frozenset[str]:
@@ -58,20 +63,39 @@ class PackageManager:
     def cleaned(self, info: RunInfo, env: Callable[[], dict[str, str]], cmd: Command) -> bool:
         """The install `cmd` leaves no cache behind in this RUN's layer (`env` gives the ENV/ARG
         values in effect, computed only when this manager reads an environment variable)."""
-        if any(info.cache_mounted(d) for d in self.cache_dirs):
+        mounted = [info.cache_mounted(d) for d in self.cache_dirs]
+        if all(mounted) if self.mounts_cover_all else any(mounted):
             return True
         if self.no_cache_options and cmd.has_option(*self.no_cache_options):
             return True
-        if self.no_cache_env and any(env().get(v, "").lower() not in ("", "0", "false", "off", "no")
-                                     for v in self.no_cache_env):
+        if self.no_cache_env and any(_truthy(value) for value in self._no_cache_values(info, env, cmd)):
             return True
         # a cleanup after the install: compare with the last cleanup of the RUN (found once)
         return info.position(cmd) < info.last_position(("cleanup", self.name), self._cleans)
 
+    def _no_cache_values(self, info: RunInfo, env: Callable[[], dict[str, str]], cmd: Command):
+        """The values `no_cache_env` variables have for `cmd`: set on the command itself, by an
+        earlier `export` in the RUN, or by ENV/ARG (of this stage or the stage it is built FROM)."""
+        inline = cmd.assignments()
+        for name in self.no_cache_env:
+            if name in inline:
+                yield inline[name]
+                continue
+            exported = info.last_position(("export", name), lambda c, name=name: c.name == "export" and any(
+                a.partition("=")[0] == name and "=" in a for a in c.args))
+            if 0 <= exported < info.position(cmd):
+                yield next(a.partition("=")[2] for a in info.commands[exported].args if a.startswith(name + "="))
+                continue
+            yield env().get(name, "")
+
     def _cleans(self, cmd: Command) -> bool:
         if (cmd.name, cmd.subcommand()) in self.cleanup_commands:
             return True
-        return cmd.name == "rm" and any(_covers(arg, d) for arg in cmd.args for d in self.cache_dirs)
+        return cmd.name == "rm" and any(_covers(arg, d) for arg in cmd.args for d in self.removal_dirs or self.cache_dirs)
+
+
+def _truthy(value: str) -> bool:
+    return value.lower() not in ("", "0", "false", "off", "no")
 
 
 def _covers(arg: str, cache_dir: str) -> bool:
@@ -82,9 +106,14 @@ def _covers(arg: str, cache_dir: str) -> bool:
 
 
 MANAGERS: tuple[PackageManager, ...] = (
-    PackageManager("apt", ("apt-get", "apt"), ("install",), ("/var/lib/apt/lists",),
+    # `apt-get clean` empties only /var/cache/apt; `dist-clean` (apt 2.9+) the lists too. The
+    # downloaded .debs in /var/cache/apt are what Debian's docker-clean hook removes, so a
+    # cache mount must cover both directories (the hook is removed where mounts are used).
+    PackageManager("apt", ("apt-get", "apt", "aptitude"), ("install",), ("/var/lib/apt/lists", "/var/cache/apt"),
+                   cleanup_commands=(("apt-get", "dist-clean"), ("apt", "dist-clean")),
                    fix_command="apt-get clean && rm -rf /var/lib/apt/lists/*",
-                   mount_dirs=("/var/cache/apt", "/var/lib/apt/lists")),
+                   mount_dirs=("/var/cache/apt", "/var/lib/apt/lists"), mounts_cover_all=True,
+                   removal_dirs=("/var/lib/apt/lists",)),
     PackageManager("apk", ("apk",), ("add",), ("/var/cache/apk", "/etc/apk/cache"), mount_dirs=("/var/cache/apk",),
                    no_cache_options=("--no-cache",), fix_option="--no-cache"),
     PackageManager("dnf", ("dnf", "yum", "microdnf", "tdnf"), ("install", "groupinstall", "reinstall"),
@@ -154,7 +183,7 @@ def removed_packages(info: RunInfo) -> set[str]:
     out: set[str] = set()
     for cmd in info.commands:
         sub = cmd.subcommand()
-        if (cmd.name in ("apt-get", "apt") and sub in ("purge", "remove", "autoremove")) or \
+        if (cmd.name in ("apt-get", "apt", "aptitude") and sub in ("purge", "remove", "autoremove")) or \
                 (cmd.name == "apk" and sub == "del") or \
                 (cmd.name in ("dnf", "yum", "microdnf") and sub in ("remove", "erase", "autoremove")):
             out.update(a for a in cmd.args if not a.startswith("-") and a != sub)
