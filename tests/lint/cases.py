@@ -234,6 +234,23 @@ CASES: list[Case] = [
     Case("DO409", B + "EXPOSE 80:8080\n", B + "EXPOSE 80 443/tcp 53/udp 8000-8010\n"),
     Case("DO409", B + "EXPOSE 70000\n", B + "ARG PORT=8080\nEXPOSE $PORT\n"),
     Case("DO410", B + "RUN echo a \\\n\n    b\n", B + "RUN echo a \\\n    b\n"),
+    # issue 10 -----------------------------------------------------------------------------
+    Case("DO107", B + "ADD \"app.py\" /app/\n", B + "ADD \"rootfs.tar.gz\" /\n", B + "COPY \"app.py\" /app/\n"),
+    Case("DO107", B + "ADD 'conf' /etc/app/\n", B + "ADD 'https://example.com/a.txt' /a\n", B + "COPY 'conf' /etc/app/\n"),
+    Case("DO404", B + "SHELL [\"/bin/sh\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/a | tar -xz\n",
+         B + "SHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/a | tar -xz\n"),
+    Case("DO404", B + "SHELL [\"/bin/bash\", \"-e\", \"-c\"]\nRUN curl -fsSL https://example.com/a | tar -xz\n",
+         B + "SHELL [\"/bin/bash\", \"-euxo\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/a | tar -xz\n"),
+    Case("DO110", B + "RUN set -eux; savedAptMark=\"$(apt-mark showmanual)\"; apt-get update; "
+         "apt-get install -y --no-install-recommends gcc make; make -C /src; apt-mark auto '.*' > /dev/null; "
+         "apt-mark manual $savedAptMark; apt-get purge -y; rm -rf /var/lib/apt/lists/*\n",
+         B + "RUN set -eux; savedAptMark=\"$(apt-mark showmanual)\"; apt-get update; "
+         "apt-get install -y --no-install-recommends gcc make; make -C /src; apt-mark auto '.*' > /dev/null; "
+         "apt-mark manual $savedAptMark; apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; "
+         "rm -rf /var/lib/apt/lists/*\n"),
+    Case("DO201", B + "USER app\nUSER root:root\n", B + "USER root\nUSER app:root\n"),
+    Case("DO201", B + "USER 0:0\n", B + "USER 10001:0\n"),
+
 ]
 
 # The naive apt Dockerfile of the engine test (built before and after --fix).

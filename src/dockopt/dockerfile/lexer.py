@@ -240,9 +240,17 @@ def expand(text: str, env: dict[str, str] | None = None, skip_unset: bool = Fals
 
 
 def _matching_brace(s: str, i: int) -> int:
-    """`s[i]` is `{`: the index of its `}` (nested `${…}` allowed), or -1."""
+    """`s[i]` is `{`: the index of its `}` (nested `${…}` allowed), or -1. Quotes inside are
+    processed as BuildKit's processStopOn does: a `}` inside them does not close, and an
+    unterminated quote is an error (-1)."""
     depth = 0
     while i < len(s):
+        if s[i] in "'\"" and depth:
+            close = s.find("'", i + 1) if s[i] == "'" else _closing_double_quote(s, i + 1)
+            if close < 0:
+                return -1
+            i = close + 1
+            continue
         if s[i] == "{":
             depth += 1
         elif s[i] == "}":
@@ -251,6 +259,17 @@ def _matching_brace(s: str, i: int) -> int:
                 return i
         elif s[i] == "\\":
             i += 1
+        i += 1
+    return -1
+
+
+def _closing_double_quote(s: str, i: int) -> int:
+    while i < len(s):
+        if s[i] == "\\":
+            i += 2
+            continue
+        if s[i] == '"':
+            return i
         i += 1
     return -1
 

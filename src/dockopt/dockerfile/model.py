@@ -16,6 +16,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+from dockopt.dockerfile.lexer import expand
+
 
 @dataclass(slots=True)
 class Span:
@@ -181,15 +183,19 @@ class Instruction:
         ins = self.effective
         if ins.keyword not in ("COPY", "ADD") or len(ins.values) < 2:
             return []
-        if not ins.heredocs:
-            return ins.values[:-1]
-        return [s for s in ins.values[:-1] if not _is_heredoc_word(s)]
+        sources = ins.values[:-1] if not ins.heredocs else [s for s in ins.values[:-1] if not _is_heredoc_word(s)]
+        return sources if ins.json else [_unquoted(s) for s in sources]
 
     def copy_destination(self) -> str | None:
         ins = self.effective
         if ins.keyword not in ("COPY", "ADD") or len(ins.values) < 2:
             return None
-        return ins.values[-1]
+        return ins.values[-1] if ins.json else _unquoted(ins.values[-1])
+
+
+def _unquoted(word: str) -> str:
+    """A shell-form COPY/ADD word as BuildKit reads it: quotes removed, `$VAR` kept as written."""
+    return expand(word, {}, skip_unset=True) if any(c in word for c in "'\"\\") else word
 
 
 def _fragment_start(fragment: tuple[int, int]) -> int:

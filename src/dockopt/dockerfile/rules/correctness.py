@@ -101,8 +101,18 @@ def cd_in_run(ctx: LintContext):
             yield Hit(info.instruction, "`cd` in RUN: use WORKDIR")
 
 
+# Shells known to have `-o pipefail`. POSIX sh need not (dash before 0.5.11 has not), so
+# `SHELL ["/bin/sh", "-o", "pipefail", …]` is not taken as safe.
+_PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ksh", "ksh93", "mksh", "ash", "busybox"})
+
+
 def _pipefail_shell(values: list[str]) -> bool:
-    return any(v == "pipefail" for v in values) and "-o" in values
+    """`SHELL [bash, …, -o, pipefail, …]`, the `-o` alone or ending a group of short flags
+    (`-eo pipefail`, `-euxo pipefail`)."""
+    if not values or values[0].rsplit("/", 1)[-1] not in _PIPEFAIL_SHELLS:
+        return False
+    return any(flag.startswith("-") and not flag.startswith("--") and flag.endswith("o") and value == "pipefail"
+               for flag, value in zip(values, values[1:]))
 
 
 @rule("DO404", "Pipe without pipefail", CORRECT, Severity.LOW,

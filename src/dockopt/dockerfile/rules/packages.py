@@ -179,8 +179,27 @@ def virtual_name(cmd: Command) -> str | None:
     return None
 
 
+def _auto_marked_then_purged(info: RunInfo) -> int:
+    """The position of `apt-mark auto '.*'` when an autoremoving purge follows it in the RUN,
+    else -1. The official images' pattern (`savedAptMark="$(apt-mark showmanual)"; apt-get
+    install …; apt-mark auto '.*'; apt-mark manual $savedAptMark; …; apt-get purge -y
+    --auto-remove`) removes every package installed before the mark: none reaches the layer."""
+    mark = -1
+    for k, cmd in enumerate(info.commands):
+        if cmd.name == "apt-mark" and cmd.subcommand() == "auto" and any(a in (".*", "^.*$", "*") for a in cmd.args):
+            mark = k
+        elif mark >= 0 and cmd.name in ("apt-get", "apt") and (
+                cmd.subcommand() == "autoremove" or
+                (cmd.subcommand() in ("purge", "remove") and cmd.has_option("--auto-remove", "--autoremove"))):
+            return mark
+    return -1
+
+
 def removed_packages(info: RunInfo) -> set[str]:
     out: set[str] = set()
+    mark = _auto_marked_then_purged(info)
+    if mark >= 0:
+        out.update(pkg for cmd, pkg in installed_packages(info) if info.position(cmd) < mark)
     for cmd in info.commands:
         sub = cmd.subcommand()
         if (cmd.name in ("apt-get", "apt", "aptitude") and sub in ("purge", "remove", "autoremove")) or \

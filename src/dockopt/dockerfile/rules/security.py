@@ -262,10 +262,14 @@ _INSECURE_ENV = {"GIT_SSL_NO_VERIFY": None, "NODE_TLS_REJECT_UNAUTHORIZED": "0",
                  "PIP_TRUSTED_HOST": None, "CURL_INSECURE": None}
 
 
-@rule("DO210", "TLS certificate verification disabled", SEC, Severity.HIGH,
+@rule("DO210", "TLS or package signature verification disabled", SEC, Severity.HIGH,
       why="""Disabling certificate checks (`--no-check-certificate`, `curl -k`, `--trusted-host`,
-`strict-ssl false`) lets anyone on the network path replace what the build downloads.""",
-      how="Fix the trust store instead: install ca-certificates or add your CA (`update-ca-certificates`).",
+`strict-ssl false`) lets anyone on the network path replace what the build downloads; disabling
+package signature checks (`apk --allow-untrusted`, `apt-get --allow-unauthenticated`,
+`dnf --nogpgcheck`) installs packages that nobody signed, from any mirror or file.""",
+      how="""Fix the trust store instead: install ca-certificates or add your CA (`update-ca-certificates`);
+add the repository's signing key (`/etc/apk/keys`, `signed-by=`, `rpm --import`) rather than
+skipping the check.""",
       bad="RUN wget --no-check-certificate https://example.com/app.tgz",
       good="RUN apt-get install -y --no-install-recommends ca-certificates && wget https://example.com/app.tgz")
 def insecure_tls(ctx: LintContext):
@@ -285,32 +289,40 @@ def insecure_tls(ctx: LintContext):
         if _TLS_PROGRAMS.isdisjoint(info.index) and not any(n.startswith("pip") for n in info.index):
             continue
         for cmd in info.commands:
-            reason = _insecure_command(cmd)
-            if reason:
-                yield Hit(ins, f"`{cmd.name} {reason}` disables TLS certificate verification")
+            found = _insecure_command(cmd)
+            if found:
+                option, what = found
+                yield Hit(ins, f"`{cmd.name} {option}` disables {what}")
                 break
 
 
 _TLS_PROGRAMS = frozenset({"wget", "curl", "npm", "yarn", "git", "apt-get", "apt", "apk", "dnf", "yum"})
 
 
-def _insecure_command(cmd) -> str | None:
+_TLS = "TLS certificate verification"
+_SIGNATURES = "package signature verification"
+
+
+def _insecure_command(cmd) -> tuple[str, str] | None:
+    """(the option, what it disables) when the command turns a verification off."""
     args = cmd.args
     if cmd.name == "wget" and cmd.has_option("--no-check-certificate"):
-        return "--no-check-certificate"
+        return "--no-check-certificate", _TLS
     if cmd.name == "curl" and cmd.has_option("-k", "--insecure"):
-        return "--insecure"
+        return "--insecure", _TLS
     if cmd.name.startswith("pip") and cmd.has_option("--trusted-host"):
-        return "--trusted-host"
+        return "--trusted-host", _TLS
     if cmd.name in ("npm", "yarn") and "strict-ssl" in args and "false" in args:
-        return "config set strict-ssl false"
+        return "config set strict-ssl false", _TLS
     if cmd.name == "git" and any(a.lower() in ("http.sslverify=false", "http.sslverify") for a in args) \
             and "false" in " ".join(args).lower():
-        return "http.sslVerify=false"
+        return "http.sslVerify=false", _TLS
     if cmd.name in ("apt-get", "apt") and cmd.has_option("--allow-unauthenticated", "--allow-insecure-repositories"):
-        return "--allow-unauthenticated"
+        return "--allow-unauthenticated", _SIGNATURES
     if cmd.name in ("apk",) and cmd.has_option("--allow-untrusted"):
-        return "--allow-untrusted"
-    if cmd.name in ("dnf", "yum") and any(a in ("--nogpgcheck", "--setopt=sslverify=false") for a in args):
-        return "--nogpgcheck"
+        return "--allow-untrusted", _SIGNATURES
+    if cmd.name in ("dnf", "yum") and "--setopt=sslverify=false" in args:
+        return "--setopt=sslverify=false", _TLS
+    if cmd.name in ("dnf", "yum") and "--nogpgcheck" in args:
+        return "--nogpgcheck", _SIGNATURES
     return None
