@@ -284,3 +284,10 @@ def all_dockerfiles() -> list[str]:
     for case in CASES:
         out.extend(t for t in (case.fires, case.clean, case.fixed) if t is not None)
     return out
+CASES += [
+    # false alarms found on the official images (docker-library/postgres, nginxinc/docker-nginx)
+    Case("DO102", B + "RUN if apt-get install -s curl; then apt-get install -y curl; fi\n",
+         B + "RUN if apt-get install -s curl > /dev/null; then apt-get install -y --no-install-recommends curl; fi\n"),
+    Case("DO209", B + "RUN tempDir=\"$(mktemp -d)\" && chmod 777 \"$tempDir\" && make -C \"$tempDir\"\n",
+         B + "RUN tempDir=\"$(mktemp -d)\" && chmod 777 \"$tempDir\" && make -C \"$tempDir\" && rm -rf \"$tempDir\"\n"),
+]

@@ -56,7 +56,7 @@ class PackageManager:
         out = []
         for cmd in info.find(*self.programs):
             sub = cmd.subcommand()
-            if sub in self.installs or (self.bare_install and sub is None):
+            if (sub in self.installs or (self.bare_install and sub is None)) and not simulated(cmd):
                 out.append(cmd)
         return out
 
@@ -92,6 +92,19 @@ class PackageManager:
         if (cmd.name, cmd.subcommand()) in self.cleanup_commands:
             return True
         return cmd.name == "rm" and any(_covers(arg, d) for arg in cmd.args for d in self.removal_dirs or self.cache_dirs)
+
+
+# `apt-get install -s pkg` (the official postgres image asks whether a package exists this
+# way) and `apk add --simulate` install nothing.
+_SIMULATE = ("-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon")
+
+
+def simulated(cmd: Command) -> bool:
+    if cmd.name in ("apt-get", "apt", "aptitude"):
+        return cmd.has_option(*_SIMULATE)
+    if cmd.name == "apk":
+        return cmd.has_option("-s", "--simulate")
+    return False
 
 
 def _truthy(value: str) -> bool:

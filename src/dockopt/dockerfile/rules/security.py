@@ -251,11 +251,23 @@ def world_writable(ctx: LintContext):
             if _world_writable(mode):
                 yield Hit(ins, f"--chmod={mode} makes files world-writable")
         if eff.keyword == "RUN" and not eff.error:
-            for cmd in ctx.run(eff).find("chmod"):
-                mode = next((a for a in cmd.args if not a.startswith("-")), None)
-                if mode and _world_writable(mode):
+            info = ctx.run(eff)
+            for cmd in info.find("chmod"):
+                operands = [a for a in cmd.args if not a.startswith("-")]
+                mode = operands[0] if operands else None
+                if mode and _world_writable(mode) and not _removed_later(info, cmd, operands[1:]):
                     yield Hit(ins, f"`chmod {mode}` makes files world-writable")
                     break
+
+
+def _removed_later(info, cmd, paths: list[str]) -> bool:
+    """Every path is deleted by a later `rm` of the same RUN (a scratch directory made writable
+    for apt's `_apt` user, as the official nginx image does): the mode never reaches a layer."""
+    if not paths:
+        return False
+    after = info.position(cmd)
+    removed = {a for c in info.find("rm") if info.position(c) > after for a in c.args}
+    return all(p in removed for p in paths)
 
 
 _INSECURE_ENV = {"GIT_SSL_NO_VERIFY": None, "NODE_TLS_REJECT_UNAUTHORIZED": "0", "PYTHONHTTPSVERIFY": "0",

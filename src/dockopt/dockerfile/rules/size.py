@@ -13,7 +13,7 @@ from dockopt.dockerfile.rules.edits import (
     merge_runs,
     mergeable,
 )
-from dockopt.dockerfile.rules.packages import MANAGERS
+from dockopt.dockerfile.rules.packages import MANAGERS, simulated
 from dockopt.dockerfile.rules.size_layers import download_chains
 from dockopt.findings import Category, Fix, Severity, TextEdit
 
@@ -81,7 +81,7 @@ helpers, extra libraries and tools the image never uses.""",
 def no_install_recommends(ctx: LintContext):
     for info in ctx.all_runs():
         for cmd in info.find("apt-get", "apt"):
-            if cmd.subcommand() != "install":
+            if cmd.subcommand() != "install" or simulated(cmd):
                 continue
             if cmd.has_option("--no-install-recommends") or \
                     any("Install-Recommends=false" in a or "Install-Recommends=0" in a for a in cmd.args):
