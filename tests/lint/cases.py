@@ -291,3 +291,8 @@ CASES += [
     Case("DO209", B + "RUN tempDir=\"$(mktemp -d)\" && chmod 777 \"$tempDir\" && make -C \"$tempDir\"\n",
          B + "RUN tempDir=\"$(mktemp -d)\" && chmod 777 \"$tempDir\" && make -C \"$tempDir\" && rm -rf \"$tempDir\"\n"),
 ]
+CASES += [
+    # docker-library/redis and ruby (alpine): run-time deps added offline after the build
+    Case("DO101", "FROM alpine:3.20\nRUN apk add --virtual .rundeps $runDeps\n",
+         "FROM alpine:3.20\nRUN apk add --no-network --virtual .rundeps $runDeps && apk del --no-network .build-deps\n"),
+]

@@ -127,8 +127,9 @@ MANAGERS: tuple[PackageManager, ...] = (
                    fix_command="apt-get clean && rm -rf /var/lib/apt/lists/*",
                    mount_dirs=("/var/cache/apt", "/var/lib/apt/lists"), mounts_cover_all=True,
                    removal_dirs=("/var/lib/apt/lists",)),
+    # `--no-network` downloads nothing, so it writes no cache (the official images' run-deps step)
     PackageManager("apk", ("apk",), ("add",), ("/var/cache/apk", "/etc/apk/cache"), mount_dirs=("/var/cache/apk",),
-                   no_cache_options=("--no-cache",), fix_option="--no-cache"),
+                   no_cache_options=("--no-cache", "--no-network"), fix_option="--no-cache"),
     PackageManager("dnf", ("dnf", "yum", "microdnf", "tdnf"), ("install", "groupinstall", "reinstall"),
                    ("/var/cache/dnf", "/var/cache/yum"),
                    cleanup_commands=(("dnf", "clean"), ("yum", "clean"), ("microdnf", "clean"), ("tdnf", "clean")),
