@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _engine_missing(reason: str) -> None:
     if os.environ.get("DOCKOPT_REQUIRE_ENGINE") == "1":
         pytest.fail(f"Docker engine required but unavailable: {reason}")
-    pytest.skip(f"no Docker engine: {reason} (run scripts/testenv.sh up)")
+    pytest.skip(f"no Docker engine: {reason} (run scripts/testenv.sh up and export the DOCKER_HOST it prints)")
 
 
 @pytest.fixture(scope="session")
