@@ -82,3 +82,28 @@ def test_a_long_line_under_the_file_cap_is_one_finding(tmp_path) -> None:
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stdout.count('"DO400"') == 1 and "greater than max allowed size of 65535" in run.stdout
     assert run.peak_rss_mb < 300, run.peak_rss_mb
+
+
+def test_fix_time_is_linear_too() -> None:
+    """`--fix` chose a round's fixes by testing every edit against every accepted one."""
+    from dockopt.dockerfile.fix import fix_text
+
+    def text(n: int) -> str:
+        return "FROM debian:bookworm\n" + "".join(f"RUN apt-get update && apt-get install -y p{i}\n" for i in range(n))
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        small = large = float("inf")
+        for _ in range(2):
+            started = time.perf_counter()
+            result = fix_text(text(2_000))
+            small = min(small, time.perf_counter() - started)
+            started = time.perf_counter()
+            fix_text(text(4_000))
+            large = min(large, time.perf_counter() - started)
+    finally:
+        if enabled:
+            gc.enable()
+    assert len(result.applied) == 3 * 2_000 - 1  # DO101 and DO102 on every RUN, DO106 on all but the first
+    assert large <= 3 * small, f"2,000: {small:.2f} s, 4,000: {large:.2f} s"
