@@ -31,11 +31,13 @@ CASES: list[Case] = [
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"),
     Case("DO101", B + "RUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl\n",
          "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/lib/apt \\\n"
+         "    --mount=type=cache,target=/var/cache/apt \\\n"
          "    apt-get update && apt-get install -y --no-install-recommends curl\n",
          B + "RUN apt-get update \\\n    && apt-get install -y --no-install-recommends curl \\\n"
          "    && apt-get clean && rm -rf /var/lib/apt/lists/*\n"),
     Case("DO101", B + "RUN apt-get update && \\\n\tapt-get install -y --no-install-recommends curl\n",
-         B + "RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y --no-install-recommends curl\n",
+         B + "RUN --mount=type=cache,target=/var/lib/apt/lists --mount=type=tmpfs,target=/var/cache/apt "
+         "apt-get update && apt-get install -y --no-install-recommends curl\n",
          B + "RUN apt-get update && \\\n\tapt-get install -y --no-install-recommends curl && \\\n\tapt-get clean && rm -rf /var/lib/apt/lists/*\n"),
     Case("DO101", B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean\n",
          B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n",
@@ -43,6 +45,21 @@ CASES: list[Case] = [
     Case("DO101", B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl;\n",
          B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl; rm -rf /var/lib/apt/lists/*\n",
          B + "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends curl; apt-get clean && rm -rf /var/lib/apt/lists/*\n"),
+    # issue 10: a cache mount on /var/lib/apt alone leaves the downloaded .debs in /var/cache/apt
+    Case("DO101", B + "RUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y --no-install-recommends curl\n",
+         B + "RUN --mount=type=cache,target=/var/lib/apt --mount=type=cache,target=/var/cache/apt "
+         "apt-get update && apt-get install -y --no-install-recommends curl\n"),
+    Case("DO101", B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/cache/apt/*\n",
+         B + "RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get dist-clean\n"),
+    Case("DO101", B + "RUN aptitude update && aptitude install -y curl\n",
+         B + "RUN aptitude update && aptitude install -y curl && rm -rf /var/lib/apt/lists/*\n"),
+    # issue 10: PIP_NO_CACHE_DIR on the command, exported in the RUN, or inherited from a parent stage
+    Case("DO101", "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=0 pip install flask\n",
+         "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=1 pip install flask\n"),
+    Case("DO101", "FROM python:3.12\nRUN pip install flask && export PIP_NO_CACHE_DIR=1\n",
+         "FROM python:3.12\nRUN export PIP_NO_CACHE_DIR=1 && pip install flask\n"),
+    Case("DO101", "FROM python:3.12 AS base\nARG PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n",
+         "FROM python:3.12 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n"),
     Case("DO101", "FROM alpine:3.20\nRUN apk add curl\n", "FROM alpine:3.20\nRUN apk add --no-cache curl\n",
          "FROM alpine:3.20\nRUN apk add --no-cache curl\n"),
     Case("DO101", "FROM fedora:40\nRUN dnf install -y gcc\n", "FROM fedora:40\nRUN dnf install -y gcc && dnf clean all\n",
@@ -71,7 +88,8 @@ CASES: list[Case] = [
          "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nCOPY --from=build /app /app\n",
          "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nRUN npm ci && npm cache clean --force\n"),
     Case("DO101", "# syntax=docker/dockerfile:1\n" + B + "RUN apt-get update && apt-get install -y --no-install-recommends curl\n",
-         "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n",
+         "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/lib/apt,sharing=locked "
+         "--mount=type=cache,target=/var/cache/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n",
          "# syntax=docker/dockerfile:1\n" + B + "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked "
          "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n"),
     Case("DO101", "FROM python:3.12-slim\nRUN <<EOF\npip install flask\nEOF\n",
@@ -216,6 +234,23 @@ CASES: list[Case] = [
     Case("DO409", B + "EXPOSE 80:8080\n", B + "EXPOSE 80 443/tcp 53/udp 8000-8010\n"),
     Case("DO409", B + "EXPOSE 70000\n", B + "ARG PORT=8080\nEXPOSE $PORT\n"),
     Case("DO410", B + "RUN echo a \\\n\n    b\n", B + "RUN echo a \\\n    b\n"),
+    # issue 10 -----------------------------------------------------------------------------
+    Case("DO107", B + "ADD \"app.py\" /app/\n", B + "ADD \"rootfs.tar.gz\" /\n", B + "COPY \"app.py\" /app/\n"),
+    Case("DO107", B + "ADD 'conf' /etc/app/\n", B + "ADD 'https://example.com/a.txt' /a\n", B + "COPY 'conf' /etc/app/\n"),
+    Case("DO404", B + "SHELL [\"/bin/sh\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/a | tar -xz\n",
+         B + "SHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/a | tar -xz\n"),
+    Case("DO404", B + "SHELL [\"/bin/bash\", \"-e\", \"-c\"]\nRUN curl -fsSL https://example.com/a | tar -xz\n",
+         B + "SHELL [\"/bin/bash\", \"-euxo\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/a | tar -xz\n"),
+    Case("DO110", B + "RUN set -eux; savedAptMark=\"$(apt-mark showmanual)\"; apt-get update; "
+         "apt-get install -y --no-install-recommends gcc make; make -C /src; apt-mark auto '.*' > /dev/null; "
+         "apt-mark manual $savedAptMark; apt-get purge -y; rm -rf /var/lib/apt/lists/*\n",
+         B + "RUN set -eux; savedAptMark=\"$(apt-mark showmanual)\"; apt-get update; "
+         "apt-get install -y --no-install-recommends gcc make; make -C /src; apt-mark auto '.*' > /dev/null; "
+         "apt-mark manual $savedAptMark; apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; "
+         "rm -rf /var/lib/apt/lists/*\n"),
+    Case("DO201", B + "USER app\nUSER root:root\n", B + "USER root\nUSER app:root\n"),
+    Case("DO201", B + "USER 0:0\n", B + "USER 10001:0\n"),
+
 ]
 
 # The naive apt Dockerfile of the engine test (built before and after --fix).
@@ -249,3 +284,15 @@ def all_dockerfiles() -> list[str]:
     for case in CASES:
         out.extend(t for t in (case.fires, case.clean, case.fixed) if t is not None)
     return out
+CASES += [
+    # false alarms found on the official images (docker-library/postgres, nginxinc/docker-nginx)
+    Case("DO102", B + "RUN if apt-get install -s curl; then apt-get install -y curl; fi\n",
+         B + "RUN if apt-get install -s curl > /dev/null; then apt-get install -y --no-install-recommends curl; fi\n"),
+    Case("DO209", B + "RUN tempDir=\"$(mktemp -d)\" && chmod 777 \"$tempDir\" && make -C \"$tempDir\"\n",
+         B + "RUN tempDir=\"$(mktemp -d)\" && chmod 777 \"$tempDir\" && make -C \"$tempDir\" && rm -rf \"$tempDir\"\n"),
+]
+CASES += [
+    # docker-library/redis and ruby (alpine): run-time deps added offline after the build
+    Case("DO101", "FROM alpine:3.20\nRUN apk add --virtual .rundeps $runDeps\n",
+         "FROM alpine:3.20\nRUN apk add --no-network --virtual .rundeps $runDeps && apk del --no-network .build-deps\n"),
+]

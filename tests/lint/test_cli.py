@@ -15,6 +15,7 @@ import pytest
 from .cases import CLI_CLEAN as CLEAN
 from .cases import CLI_LOW
 from .cases import CLI_NAIVE as NAIVE
+from ..conftest import run_dockopt
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
@@ -210,3 +211,24 @@ def test_parallel_workers_give_the_same_report(dockopt, tmp_path: Path) -> None:
     assert one.returncode == two.returncode == 1
     assert json.loads(one.stdout)["findings"] == json.loads(two.stdout)["findings"]
     assert len(json.loads(one.stdout)["files"]) == 60
+
+
+def test_config_discovery_stops_at_the_repository_root(tmp_path: Path) -> None:
+    """A config above the repository (beyond the folder holding `.git`) is not the repository's:
+    it must not apply. Without `.git` in between it does, and one at the root does too."""
+    outer = tmp_path / "outer"
+    repo = outer / "repo"
+    (repo / "sub").mkdir(parents=True)
+    (outer / ".dockopt.yaml").write_text("lint:\n  ignore: [DO201]\n")
+    (repo / "sub" / "Dockerfile").write_text("FROM debian:bookworm-slim\nCMD [\"sleep\", \"1\"]\n")
+
+    def rules() -> set[str]:
+        result = run_dockopt("lint", "--format", "json", "Dockerfile", cwd=repo / "sub")
+        assert result.returncode in (0, 1), result.stderr
+        return {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
+
+    assert "DO201" not in rules()  # no repository: the parent's config applies
+    (repo / ".git").mkdir()
+    assert "DO201" in rules()  # the repository root ends the search
+    (repo / ".dockopt.yaml").write_text("lint:\n  ignore: [DO201]\n")
+    assert "DO201" not in rules()

@@ -178,3 +178,79 @@ def test_agrees_with_buildkit_on_mutated_files() -> None:
         if problems:
             failures.append((text, problems[:2]))
     assert not failures, failures[:3]
+
+
+def test_oracle_embeds_the_buildkit_it_is_said_to() -> None:
+    """The agreement tests compare with this BuildKit; a new wheel must update the note."""
+    import dockerfile
+
+    from .buildkit_oracle import ORACLE_BUILDKIT
+
+    assert f"buildkit@{ORACLE_BUILDKIT}/".encode() in Path(dockerfile.__file__).read_bytes()
+
+
+# BuildKit's frontend 1.16+ (commit 0b77373a, parser_heredoc_test.go): blanks after `<<`.
+@pytest.mark.parametrize("text, names", [
+    ("FROM a\nRUN <<  EOF\napt-get install -y x\nEOF\n", ["EOF"]),
+    ("FROM a\nRUN <<  EOF  > foo\nbody\nEOF\n", ["EOF"]),
+    ("FROM a\nRUN <<\tEOF\nbody\nEOF\n", ["EOF"]),
+    ("FROM a\nRUN << -EOF\nbody\n-EOF\n", ["-EOF"]),
+    ("FROM a\nRUN cat << 'EOF' | sh\nbody $x\nEOF\n", ["EOF"]),
+    ("FROM a\nRUN <<  A cat <<  B\na\nA\nb\nB\n", ["A", "B"]),
+])
+def test_heredoc_with_blanks_after_the_operator(text: str, names: list[str]) -> None:
+    df = parse(text)
+    run = df.instructions[1]
+    assert [h.name for h in run.heredocs] == names
+    assert not [i for i in df.issues if i.severity == "error"]
+    assert len(df.instructions) == 2 and run.end_line == text.count("\n")
+
+
+def test_heredoc_blanks_quoted_word_is_not_expanded() -> None:
+    run = parse("FROM a\nRUN cat << 'EOF'\n$x\nEOF\n").instructions[1]
+    assert run.heredocs[0].expand is False and run.heredocs[0].content == "$x\n"
+
+
+def test_chomp_then_blank_is_not_a_heredoc_as_in_buildkit() -> None:
+    """`<<- EOF`: BuildKit's lexer keeps only blanks directly after `<<` in the word, so the words
+    are `<<-` and `EOF`, and `<<-` names no heredoc (BuildKit's TestHeredocsFromLine lists this
+    line but asserts nothing about it: it loops over the heredocs found, and there are none). The
+    body lines are then instructions, and the build fails on them."""
+    df = parse("FROM a\nRUN <<- EOF\n\techo hi\nEOF\n")
+    assert not df.instructions[1].heredocs
+    assert [i.message for i in df.issues if i.severity == "error"][0].startswith("unknown instruction")
+
+
+def test_chomp_strips_tabs_only() -> None:
+    """`<<-` strips leading tabs from the terminator line; spaces are kept, so a space-indented
+    `EOF` is body, not the end."""
+    df = parse("FROM a\nRUN <<-EOF\n\techo tab\n  EOF\n\tEOF\nRUN echo after\n")
+    run = df.instructions[1]
+    assert run.heredocs[0].content == "\techo tab\n  EOF\n" and run.heredocs[0].terminator_line == 5
+    assert [i.keyword for i in df.instructions] == ["FROM", "RUN", "RUN"]
+    assert disagreements("FROM a\nRUN <<-EOF\n\techo tab\n  EOF\n\tEOF\nRUN echo after\n") == []
+
+
+@pytest.mark.parametrize("ending", ["\n", "", "\r\n"])
+def test_line_limit_is_buildkits(ending: str) -> None:
+    """65,535 bytes per line, `\\r` included, counted in UTF-8 (agreeing with the oracle)."""
+    for size in (65534, 65535, 65536):
+        text = "FROM a\nRUN " + "x" * (size - 4) + ending
+        over = size + (ending == "\r\n") > 65535
+        errors = [i for i in parse(text).issues if i.severity == "error"]
+        assert bool(errors) == over, (size, ending)
+        assert disagreements(text) == []
+    text = "FROM a\nRUN " + "é" * 32766 + "\n"  # 65,536 bytes in 32,770 characters
+    assert [i.line for i in parse(text).issues] == [2]
+    assert disagreements(text) == []
+
+
+def test_an_overlong_line_is_one_finding_and_the_rest_is_linted() -> None:
+    from dockopt.dockerfile.lint import lint_text
+
+    text = "FROM a\nRUN " + "x" * 1_000_000 + "\nRUN apt-get install -y --no-install-recommends curl\n"
+    findings = lint_text(text)
+    syntax = [f for f in findings if f.rule_id == "DO400"]
+    assert [(f.location.line, f.message) for f in syntax] == [
+        (2, "dockerfile line greater than max allowed size of 65535")]
+    assert any(f.rule_id == "DO101" and f.location.line == 3 for f in findings)

@@ -7,6 +7,7 @@ import pytest
 from dockopt.dockerfile.fix import fix_text
 from dockopt.dockerfile.lint import LintConfig, lint_text
 from dockopt.dockerfile.rules import RULES
+from dockopt.findings import Severity
 
 from .cases import CASES, CRLF_COMMENTS, CRLF_COMMENTS_FIXED, HEREDOC_APT, Case
 
@@ -198,3 +199,17 @@ def test_batch_workers_match_one_process_and_a_failed_worker_is_made_up_for(monk
 
     monkeypatch.setattr(batch.pickle, "dumps", dying_dumps)
     assert batch.lint_texts(items, LintConfig(), jobs=3) == single
+
+
+def test_signature_flags_say_what_they_disable() -> None:
+    """DO210 for `apk --allow-untrusted` is about package signatures, not TLS, and stays high."""
+    cases = {
+        "FROM alpine:3.20\nRUN apk add --allow-untrusted /tmp/x.apk\n": "package signature verification",
+        "FROM debian:bookworm\nRUN apt-get install -y --allow-unauthenticated x\n": "package signature verification",
+        "FROM fedora:40\nRUN dnf install -y --nogpgcheck x\n": "package signature verification",
+        "FROM debian:bookworm\nRUN curl -k https://example.com/a -o /a\n": "TLS certificate verification",
+    }
+    for text, what in cases.items():
+        found = [f for f in lint_text(text) if f.rule_id == "DO210"]
+        assert len(found) == 1 and found[0].message.endswith(f"disables {what}"), (text, found)
+        assert found[0].severity == RULES["DO210"].severity == Severity.HIGH

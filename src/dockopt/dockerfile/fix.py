@@ -6,6 +6,7 @@ applying `fix_text` to its own output changes nothing: fixes are idempotent by c
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -57,6 +58,42 @@ def _overlaps(a: TextEdit, b: TextEdit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+class _EditSet:
+    """Edits accepted for one round, kept sorted so that a new edit is checked against its
+    neighbours only (accepted edits never overlap, so their ends ascend with their starts):
+    choosing the fixes of a round is O(n log n), not O(n²)."""
+
+    def __init__(self) -> None:
+        self._starts: list[tuple[int, int]] = []
+        self._edits: list[TextEdit] = []
+        self._seen: set[TextEdit] = set()
+
+    def conflicts(self, e: TextEdit) -> bool:
+        i = bisect.bisect_left(self._starts, (e.start, e.end))
+        k = i - 1
+        while k >= 0 and (self._edits[k].end > e.start or self._edits[k].start == e.start):
+            if _overlaps(e, self._edits[k]):
+                return True
+            k -= 1
+        k = i
+        while k < len(self._edits) and (self._edits[k].start < e.end or self._edits[k].start == e.start):
+            if _overlaps(e, self._edits[k]):
+                return True
+            k += 1
+        return False
+
+    def add(self, e: TextEdit) -> None:
+        if e in self._seen:
+            return
+        self._seen.add(e)
+        i = bisect.bisect_right(self._starts, (e.start, e.end))
+        self._starts.insert(i, (e.start, e.end))
+        self._edits.insert(i, e)
+
+    def edits(self) -> list[TextEdit]:
+        return list(self._edits)
+
+
 def _fixable(findings: list[Finding], config: LintConfig) -> list[Finding]:
     out = []
     for f in findings:
@@ -101,18 +138,20 @@ def fix_text(text: str, path: str = "Dockerfile", config: LintConfig | None = No
         errors = sum(1 for i in df.issues if i.severity == "error")
         shape = _shape(df)
         findings = lint_dockerfile(df, config)
-        candidates = [f for f in _fixable(findings, config)
-                      if not any(r.rule_id == f.rule_id and r.line == f.location.line for r in result.rejected)]
+        rejected = {(r.rule_id, r.line) for r in result.rejected}
+        candidates = [f for f in _fixable(findings, config) if (f.rule_id, f.location.line) not in rejected]
         if not candidates:
             break
         chosen: list[Finding] = []
-        edits: list[TextEdit] = []
+        accepted = _EditSet()
         for f in candidates:
             assert f.fix is not None
-            if any(_overlaps(e, a) for e in f.fix.edits for a in edits):
+            if any(accepted.conflicts(e) for e in f.fix.edits):
                 continue  # next round
             chosen.append(f)
-            edits.extend(e for e in f.fix.edits if e not in edits)
+            for e in f.fix.edits:
+                accepted.add(e)
+        edits = accepted.edits()
         attempt = apply_edits(current, edits)
         if _verify(findings, attempt, path, config, chosen, errors, shape):
             current = attempt

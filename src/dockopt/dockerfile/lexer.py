@@ -247,9 +247,17 @@ def expand(text: str, env: dict[str, str] | None = None, skip_unset: bool = Fals
 
 
 def _matching_brace(s: str, i: int) -> int:
-    """`s[i]` is `{`: the index of its `}` (nested `${…}` allowed), or -1."""
+    """`s[i]` is `{`: the index of its `}` (nested `${…}` allowed), or -1. Quotes inside are
+    processed as BuildKit's processStopOn does: a `}` inside them does not close, and an
+    unterminated quote is an error (-1)."""
     depth = 0
     while i < len(s):
+        if s[i] in "'\"" and depth:
+            close = s.find("'", i + 1) if s[i] == "'" else _closing_double_quote(s, i + 1)
+            if close < 0:
+                return -1
+            i = close + 1
+            continue
         if s[i] == "{":
             depth += 1
         elif s[i] == "}":
@@ -258,6 +266,17 @@ def _matching_brace(s: str, i: int) -> int:
                 return i
         elif s[i] == "\\":
             i += 1
+        i += 1
+    return -1
+
+
+def _closing_double_quote(s: str, i: int) -> int:
+    while i < len(s):
+        if s[i] == "\\":
+            i += 2
+            continue
+        if s[i] == '"':
+            return i
         i += 1
     return -1
 
@@ -308,12 +327,23 @@ class _Lex:
             return self._double_quote()
         if ch == "$":
             return self._dollar()
+        if ch == "<" and self._peek() == "<":
+            return self._heredoc_operator()
         if ch == self.esc:
             if self.i >= len(self.s):
                 return ""
             nxt = self._next()
             return ch + nxt if self.raw_escapes else nxt
         return ch
+
+    def _heredoc_operator(self) -> str:
+        """`<<` and the blanks after it stay in one word, so `<<  EOF` is the heredoc word
+        `<<  EOF` (BuildKit's processPossibleHeredoc, dockerfile frontend 1.16+: tab, CR, space)."""
+        start = self.i - 1
+        self.i += 1
+        while self.i < len(self.s) and self.s[self.i] in "\t\r ":
+            self.i += 1
+        return self.s[start:self.i]
 
     def _single_quote(self) -> str:
         end = self.s.find("'", self.i)

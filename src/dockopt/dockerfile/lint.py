@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ def _ignores(df: Dockerfile) -> tuple[set[str] | None, dict[int, set[str] | None
     """(file-wide ignored ids or None, {instruction line: ids (None = all)})."""
     file_wide: set[str] | None = set()
     per_line: dict[int, set[str] | None] = {}
-    starts = sorted(ins.line for ins in df.instructions)
+    ordered = sorted(df.instructions, key=lambda ins: ins.line)
+    starts = [ins.line for ins in ordered]
     for comment in df.comments:
         m = _IGNORE.match(comment.text)
         if not m:
@@ -79,8 +81,13 @@ def _ignores(df: Dockerfile) -> tuple[set[str] | None, dict[int, set[str] | None
                 file_wide |= ids
             continue
         line = comment.span.line
-        inside = next((ins for ins in df.instructions if ins.line < line <= ins.end_line), None)
-        target = inside.line if inside else next((s for s in starts if s > line), None)
+        # the instruction the comment sits inside (instructions do not overlap), else the next one
+        k = bisect.bisect_left(starts, line) - 1
+        if k >= 0 and line <= ordered[k].end_line:
+            target = ordered[k].line
+        else:
+            j = bisect.bisect_right(starts, line)
+            target = starts[j] if j < len(starts) else None
         if target is None:
             continue
         if ids is None or per_line.get(target, set()) is None:
@@ -103,6 +110,7 @@ def lint_dockerfile(df: Dockerfile, config: LintConfig | None = None) -> list[Fi
     if file_wide is None:
         return []
     findings: list[Finding] = []
+    fingerprints: dict[tuple[str, int | None], str] = {}
     for rule in RULES.values():
         if rule.id in config.ignore or rule.id in file_wide:
             continue
@@ -126,7 +134,11 @@ def lint_dockerfile(df: Dockerfile, config: LintConfig | None = None) -> list[Fi
                                 column=ins.span.column if ins is not None and hit.line is None else None,
                                 end_line=ins.end_line if ins is not None and ins.end_line != line else None)
             details = hit.details  # each Hit has its own dict
-            details["fingerprint"] = fingerprint(df, rule.id, ins, line)
+            # once per rule and instruction: a long RUN with many findings is hashed once
+            key = (rule.id, id(ins)) if ins is not None else (rule.id, line)
+            if key not in fingerprints:
+                fingerprints[key] = fingerprint(df, rule.id, ins, line)
+            details["fingerprint"] = fingerprints[key]
             findings.append(Finding(rule.id, severity, rule.category, hit.message, location,
                                     title=rule.title, fix=hit.fix, details=details))
     findings.sort(key=lambda f: (f.location.line or 0, f.rule_id))

@@ -16,6 +16,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+from dockopt.dockerfile.lexer import expand
+
 
 @dataclass(slots=True)
 class Span:
@@ -131,8 +133,7 @@ class Instruction:
         """The source offset of a logical offset (an offset at a fragment end maps to its end)."""
         if not self._map:
             return self.span.start + logical_offset
-        keys = [k for k, _ in self._map]
-        i = bisect.bisect_right(keys, logical_offset) - 1
+        i = bisect.bisect_right(self._map, logical_offset, key=_fragment_start) - 1
         if i < 0:
             i = 0
         k, s = self._map[i]
@@ -141,8 +142,7 @@ class Instruction:
     def to_source_end(self, logical_end: int) -> int:
         """The source offset for an exclusive end: at a fragment boundary, the end of the earlier
         fragment (so a replaced range never swallows a line continuation)."""
-        keys = [k for k, _ in self._map]
-        i = bisect.bisect_left(keys, logical_end) - 1
+        i = bisect.bisect_left(self._map, logical_end, key=_fragment_start) - 1
         if i < 0 or not self._map:
             return self.to_source(logical_end)
         k, s = self._map[i]
@@ -183,15 +183,23 @@ class Instruction:
         ins = self.effective
         if ins.keyword not in ("COPY", "ADD") or len(ins.values) < 2:
             return []
-        if not ins.heredocs:
-            return ins.values[:-1]
-        return [s for s in ins.values[:-1] if not _is_heredoc_word(s)]
+        sources = ins.values[:-1] if not ins.heredocs else [s for s in ins.values[:-1] if not _is_heredoc_word(s)]
+        return sources if ins.json else [_unquoted(s) for s in sources]
 
     def copy_destination(self) -> str | None:
         ins = self.effective
         if ins.keyword not in ("COPY", "ADD") or len(ins.values) < 2:
             return None
-        return ins.values[-1]
+        return ins.values[-1] if ins.json else _unquoted(ins.values[-1])
+
+
+def _unquoted(word: str) -> str:
+    """A shell-form COPY/ADD word as BuildKit reads it: quotes removed, `$VAR` kept as written."""
+    return expand(word, {}, skip_unset=True) if any(c in word for c in "'\"\\") else word
+
+
+def _fragment_start(fragment: tuple[int, int]) -> int:
+    return fragment[0]
 
 
 def _is_heredoc_word(word: str) -> bool:

@@ -29,6 +29,7 @@ from dockopt.dockerfile.lexer import (
     shell_words_strict,
     split_whitespace,
 )
+from dockopt.dockerfile.limits import LINE_TOO_LONG, line_too_long
 from dockopt.dockerfile.model import (
     Comment,
     Dockerfile,
@@ -47,7 +48,8 @@ KNOWN = frozenset({
 HEREDOC_INSTRUCTIONS = frozenset({"ADD", "COPY", "RUN"})
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
-_HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+# BuildKit's reHeredoc (frontend 1.16+); `\s` is Go's: no Unicode spaces.
+_HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)[\t\n\f\r ]*([^<]*)$")
 
 
 @dataclass
@@ -58,20 +60,27 @@ class _Line:
     """The line without its `\\n` (a `\\r` before it is kept, as BuildKit's scanner keeps it)."""
 
 
-def _split_lines(text: str) -> tuple[list[_Line], list[int]]:
+def _split_lines(text: str) -> tuple[list[_Line], list[int], list[int]]:
+    """The lines, their start offsets, and the 1-based numbers of lines over BuildKit's size
+    limit (their content is left out: BuildKit refuses the file, and the rest is still linted)."""
     lines: list[_Line] = []
     starts: list[int] = []
+    too_long: list[int] = []
     pos, n = 0, len(text)
     while pos < n:
         nl = text.find("\n", pos)
         end = n if nl < 0 else nl
         # BuildKit's scanner keeps a trailing \r: instruction lines trim it, heredoc bodies keep it.
-        lines.append(_Line(pos, text[pos:end]))
+        content = text[pos:end]
+        if line_too_long(content):
+            too_long.append(len(lines) + 1)
+            content = ""
+        lines.append(_Line(pos, content))
         starts.append(pos)
         pos = n if nl < 0 else nl + 1
     if not starts:
         starts.append(0)
-    return lines, starts
+    return lines, starts, too_long
 
 
 def _is_comment(content: str) -> bool:
@@ -81,11 +90,11 @@ def _is_comment(content: str) -> bool:
 class _Parser:
     def __init__(self, text: str, path: str) -> None:
         self.text, self.path = text, path
-        self.lines, self.line_starts = _split_lines(text)
+        self.lines, self.line_starts, too_long = _split_lines(text)
         self.escape = "\\"
         self.directives: dict[str, str] = {}
         self.directives_done = False
-        self.issues: list[ParseIssue] = []
+        self.issues: list[ParseIssue] = [ParseIssue(line, LINE_TOO_LONG) for line in too_long]
         self.comments: list[Comment] = []
         self.instructions: list[Instruction] = []
 
@@ -152,6 +161,7 @@ class _Parser:
                     pending_comments = []
                 continue
             fragments: list[tuple[int, int]] = [(0, line.start + lead)]
+            pieces, length = [logical], len(logical)  # joined once: `+=` per line is quadratic
             physical = [first_line + 1]
             empty_continuation = False
             last_content_line = first_line
@@ -165,10 +175,12 @@ class _Parser:
                     empty_continuation = True
                     continue
                 piece, eol = self._trim_continuation(token)
-                fragments.append((len(logical), lines[i - 1].start))
-                logical += piece
+                fragments.append((length, lines[i - 1].start))
+                pieces.append(piece)
+                length += len(piece)
                 physical.append(i)
                 last_content_line = i - 1
+            logical = "".join(pieces)
             end_line_index = i - 1  # BuildKit's end line includes trailing skipped lines
             ins = self._instruction(logical, fragments, pending_comments)
             ins.physical_lines = physical

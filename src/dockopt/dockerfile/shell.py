@@ -103,6 +103,15 @@ class Command:
             self.finish()
         return self._args
 
+    def assignments(self) -> dict[str, str]:
+        """`NAME=value` words before the program (`PIP_NO_CACHE_DIR=1 pip …`, `env A=b prog`)."""
+        out: dict[str, str] = {}
+        for tok in self.words[: len(self.words) - len(self.argv)]:
+            name, eq, value = tok.value.partition("=")
+            if eq and name and name.replace("_", "a").isalnum():
+                out[name] = value
+        return out
+
     def has_word(self, *values: str) -> bool:
         return any(t.value in values for t in self.argv[1:])
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dockopt.errors import InputError
 from dockopt.findings import Severity
 from dockopt.safeload import load_json
+from dockopt.secretpatterns import PLACEHOLDER, TOKEN_MARKERS, find_tokens, redact
 
 
 @dataclass(frozen=True)
@@ -35,41 +36,6 @@ class SecretMatch:
     def redacted(self) -> str:
         return self.shown or redact(self.value)
 
-
-def redact(value: str) -> str:
-    """First and last characters only (and not even those for short values)."""
-    value = value.strip()
-    if len(value) < 8:
-        return "*" * len(value)
-    keep = 2 if len(value) < 24 else 4
-    return f"{value[:keep]}…{value[-keep:]} ({len(value)} chars)"
-
-
-@dataclass(frozen=True)
-class TokenRule:
-    rule_id: str
-    pattern: re.Pattern[str]
-    why: str
-    severity: Severity = Severity.HIGH
-
-
-TOKEN_RULES = (
-    TokenRule("secrets.aws-access-key-id", re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"),
-              "AWS access key id (AKIA/ASIA + 16 characters)"),
-    TokenRule("secrets.github-token", re.compile(r"\b((?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{36})\b"),
-              "GitHub token (gh?_ + 36 characters)"),
-    TokenRule("secrets.github-token", re.compile(r"\b(github_pat_[0-9A-Za-z_]{80,})"),
-              "GitHub fine-grained token (github_pat_)"),
-    TokenRule("secrets.gitlab-token", re.compile(r"\b(glpat-[0-9A-Za-z_\-]{20,})"), "GitLab personal access token (glpat-)"),
-    TokenRule("secrets.slack-token", re.compile(r"\b(xox[abposr]-[0-9A-Za-z\-]{10,})"), "Slack token (xox?-)"),
-    TokenRule("secrets.stripe-key", re.compile(r"\b((?:sk|rk)_live_[0-9A-Za-z]{20,})"), "Stripe live secret key (sk_live_)"),
-    TokenRule("secrets.google-api-key", re.compile(r"\b(AIza[0-9A-Za-z_\-]{35})"), "Google API key (AIza + 35 characters)"),
-)
-
-AWS_SECRET = re.compile(r"(?i)aws_?secret_?access_?key\W{0,4}[=:]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])")
-
-# Documentation examples are not secrets (AWS's own AKIAIOSFODNN7EXAMPLE and friends).
-PLACEHOLDER = re.compile(r"(?i)example|x{8,}|dummy|placeholder|your[_-]?(token|key|secret)|<[^>]*>|\$\{|\{\{")
 
 SECRET_KEY_NAME = re.compile(
     r"(?i)(passw(or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth)")
@@ -92,12 +58,6 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-TOKEN_MARKERS = (b"AKIA", b"ASIA", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_", b"glpat-", b"xox",
-                 b"_live_", b"AIza", b"ecret_access", b"ECRET_ACCESS", b"ecretaccess", b"ecretAccess", b"ECRETACCESS")
-"""Literals every token rule needs: a file without any of them cannot match, and `in` on bytes
-is far cheaper than the regular expressions (most files of an image hold none)."""
-
-
 def might_hold_token(data: bytes) -> bool:
     return any(marker in data for marker in TOKEN_MARKERS)
 
@@ -110,24 +70,10 @@ _TEXT_MARKERS = re.compile("|".join(re.escape(m.decode()) for m in TOKEN_MARKERS
 
 def scan_tokens(text: str) -> list[SecretMatch]:
     """Well-known token formats anywhere in a text (file content, ENV value, history line)."""
-    out: list[SecretMatch] = []
     if not _TEXT_MARKERS.search(text):
-        return out
-    for rule in TOKEN_RULES:
-        for m in rule.pattern.finditer(text):
-            value = m.group(1)
-            if PLACEHOLDER.search(value):
-                continue
-            severity, why = rule.severity, rule.why
-            if rule.rule_id == "secrets.aws-access-key-id" and AWS_SECRET.search(text):
-                severity, why = Severity.CRITICAL, why + " with an AWS secret access key next to it"
-            out.append(SecretMatch(rule.rule_id, severity, why, value, line_of(text, m.start())))
-    for m in AWS_SECRET.finditer(text):
-        if not PLACEHOLDER.search(m.group(1)):
-            out.append(SecretMatch("secrets.aws-secret-key", Severity.CRITICAL,
-                                   "AWS secret access key (aws_secret_access_key = 40 characters)", m.group(1),
-                                   line_of(text, m.start(1))))
-    return out
+        return []
+    return [SecretMatch(hit.rule_id, hit.severity, hit.why, hit.value, line_of(text, hit.start))
+            for hit in find_tokens(text)]
 
 
 PEM_KEY = re.compile(

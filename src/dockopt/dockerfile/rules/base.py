@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Callable, Iterable, Iterator
 
-from dockopt.dockerfile.lexer import expand, parse_words
+from dockopt.dockerfile.lexer import expand
 from dockopt.dockerfile.model import Dockerfile, Instruction, Stage
+from dockopt.dockerfile.rules.stage_env import StageEnv
 from dockopt.dockerfile.shell import Command, Script, parse_shell
 from dockopt.findings import Category, Fix, Severity, TextEdit
 
@@ -123,6 +125,33 @@ class RunInfo:
             self._index = index
         return self._index
 
+    _positions: dict[int, int] | None = field(default=None, repr=False)
+
+    def position(self, cmd: Command) -> int:
+        """The index of `cmd` in `commands` (O(1))."""
+        if self._positions is None:
+            self._positions = {id(c): k for k, c in enumerate(self.commands)}
+        return self._positions[id(cmd)]
+
+    _logical_ids: frozenset[int] | None = field(default=None, repr=False)
+
+    def in_command_line(self, cmd: Command) -> bool:
+        """`cmd` belongs to the shell-form command line (not a heredoc or an `sh -c` string)."""
+        if self._logical_ids is None:
+            script = self.logical_script
+            self._logical_ids = frozenset(id(c) for c in script.commands) if script else frozenset()
+        return id(cmd) in self._logical_ids
+
+    _last: dict[tuple, int] = field(default_factory=dict, repr=False)
+
+    def last_position(self, key: tuple, matches: Callable[[Command], bool]) -> int:
+        """The index of the last command for which `matches` holds (-1: none), computed once per
+        `key` (what the predicate stands for)."""
+        if key not in self._last:
+            self._last[key] = next((k for k in range(len(self.commands) - 1, -1, -1)
+                                    if matches(self.commands[k])), -1)
+        return self._last[key]
+
     def find(self, *names: str) -> list[Command]:
         """Commands running one of `names`, in script order."""
         index = self.index
@@ -218,7 +247,8 @@ class LintContext:
         self.df = dockerfile
         self.options = options or LintOptions()
         self._runs: dict[int, RunInfo] = {}
-        self._env: dict[tuple[int, int], dict[str, str]] = {}
+        self._env: dict[int, StageEnv] = {}
+        self._inherited_memo: dict[tuple[int, str], str | None] = {}
         self._globals: dict[str, str] | None = None
         self._stage_runs: dict[int, list[RunInfo]] = {}
         self._memo: dict[str, object] = {}
@@ -253,16 +283,32 @@ class LintContext:
 
     def uses_buildkit(self) -> bool:
         """BuildKit is evidently in use: a syntax directive, a mount, a heredoc, or `--link`."""
-        if "syntax" in self.df.directives:
-            return True
-        return any(ins.flag("mount") or ins.heredocs or ins.flag("link") for ins in self.df.instructions)
+        return self.memo("uses_buildkit", lambda: "syntax" in self.df.directives or any(
+            ins.flag("mount") or ins.heredocs or ins.flag("link") for ins in self.df.instructions))  # type: ignore[return-value]
 
     def stage_is_shipped(self, stage: Stage) -> bool:
         """The final stage, or a stage another stage builds FROM (its layers end up shipped)."""
         if stage is self.df.final_stage:
             return True
-        return any(other.base.lower() == (stage.name or "\0") for other in self.stages
-                   if other.index > stage.index)
+        last_use = self.memo("stage_last_use", self._stage_last_use)
+        return stage.name is not None and last_use.get(stage.name, -1) > stage.index  # type: ignore[union-attr]
+
+    def _stage_last_use(self) -> dict[str, int]:
+        """Stage name -> the highest index of a stage built FROM it."""
+        return {other.base.lower(): other.index for other in self.stages}
+
+    def parent_stage(self, stage: Stage) -> Stage | None:
+        """The earlier stage this one is built FROM, if any."""
+        by_name: dict[str, Stage] = self.memo("stages_by_name", lambda: {  # type: ignore[assignment]
+            s.name: s for s in reversed(self.stages) if s.name is not None})
+        parent = by_name.get(stage.base.lower())
+        return parent if parent is not None and parent.index < stage.index else None
+
+    def position(self, ins: Instruction) -> int:
+        """The index of an instruction in its stage's instruction list (O(1))."""
+        positions: dict[int, int] = self.memo("positions", lambda: {  # type: ignore[assignment]
+            id(i): k for s in self.stages for k, i in enumerate(s.instructions)})
+        return positions[id(ins)]
 
     def global_arg_defaults(self) -> dict[str, str]:
         if self._globals is None:
@@ -284,31 +330,37 @@ class LintContext:
             return stage.base
         return expand(stage.base, self.global_arg_defaults(), skip_unset=True)
 
-    def stage_env(self, stage: Stage, upto: Instruction | None = None) -> dict[str, str]:
-        """ENV and ARG values in effect in a stage (optionally before `upto`)."""
-        key = (stage.index, id(upto))
-        cached = self._env.get(key)
-        if cached is None:
-            cached = self._env[key] = self._stage_env(stage, upto)
-        return cached
+    def stage_env(self, stage: Stage, upto: Instruction | None = None) -> Mapping[str, str]:
+        """ENV and ARG values in effect in a stage (optionally before `upto`), ENV values of the
+        stage it is built FROM included."""
+        return self._stage_env(stage).before(upto)
 
-    def _stage_env(self, stage: Stage, upto: Instruction | None) -> dict[str, str]:
-        env: dict[str, str] = {}
-        for ins in stage.instructions:
-            if ins is upto:
-                break
-            if ins.keyword not in ("ENV", "ARG"):
-                continue
-            if ins.keyword == "ENV" and not ins.error:
-                vals = ins.values
-                for k in range(0, len(vals) - 1, 2):
-                    env[vals[k]] = expand(vals[k + 1], env)
-            elif ins.keyword == "ARG":
-                for word in parse_words(ins.args_text, self.df.escape):
-                    name, eq, value = word.partition("=")
-                    if eq:
-                        env.setdefault(name, expand(value, env))
+    def _stage_env(self, stage: Stage) -> StageEnv:
+        env = self._env.get(stage.index)
+        if env is None:
+            env = self._env[stage.index] = StageEnv(
+                stage, self.df.escape, lambda name, stage=stage: self._inherited(stage, name))
         return env
+
+    def _inherited(self, stage: Stage, name: str) -> str | None:
+        """The ENV value `stage` inherits through its FROM chain (iterative, memoised per link)."""
+        chain: list[Stage] = []
+        value: str | None = None
+        parent = self.parent_stage(stage)
+        while parent is not None:
+            key = (parent.index, name)
+            if key in self._inherited_memo:
+                value = self._inherited_memo[key]
+                break
+            chain.append(parent)
+            value = self._stage_env(parent).own_final_env(name)
+            if value is not None:
+                break
+            parent = self.parent_stage(parent)
+        # every stage walked without finding its own value inherits the same
+        for walked in chain:
+            self._inherited_memo[(walked.index, name)] = value
+        return value
 
     def line_indent(self, ins: Instruction) -> str:
         """The indentation used by the instruction's continuation lines (4 spaces by default)."""

@@ -101,8 +101,18 @@ def cd_in_run(ctx: LintContext):
             yield Hit(info.instruction, "`cd` in RUN: use WORKDIR")
 
 
+# Shells known to have `-o pipefail`. POSIX sh need not (dash before 0.5.11 has not), so
+# `SHELL ["/bin/sh", "-o", "pipefail", …]` is not taken as safe.
+_PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ksh", "ksh93", "mksh", "ash", "busybox"})
+
+
 def _pipefail_shell(values: list[str]) -> bool:
-    return any(v == "pipefail" for v in values) and "-o" in values
+    """`SHELL [bash, …, -o, pipefail, …]`, the `-o` alone or ending a group of short flags
+    (`-eo pipefail`, `-euxo pipefail`)."""
+    if not values or values[0].rsplit("/", 1)[-1] not in _PIPEFAIL_SHELLS:
+        return False
+    return any(flag.startswith("-") and not flag.startswith("--") and flag.endswith("o") and value == "pipefail"
+               for flag, value in zip(values, values[1:]))
 
 
 @rule("DO404", "Pipe without pipefail", CORRECT, Severity.LOW,
@@ -157,9 +167,14 @@ earlier stage is a mistake: BuildKit then tries to pull an image of that name.""
       bad="FROM golang:1.22 AS build\nFROM debian:bookworm-slim\nCOPY --from=biuld /out/app /app",
       good="FROM golang:1.22 AS build\nFROM debian:bookworm-slim\nCOPY --from=build /out/app /app")
 def copy_from_unknown(ctx: LintContext):
+    first_at: dict[str, int] = {}
+    last_at: dict[str, int] = {}
+    for s in ctx.stages:
+        if s.name:
+            first_at.setdefault(s.name, s.index)
+            last_at[s.name] = s.index
+    suggestions = _StageNameSuggestions(sorted(first_at))
     for stage in ctx.stages:
-        earlier = {s.name for s in ctx.stages[:stage.index] if s.name}
-        later = {s.name for s in ctx.stages[stage.index:] if s.name}
         for ins in stage.instructions:
             eff = ins.effective
             flag = eff.flag("from") if eff.keyword in ("COPY", "ADD") else None
@@ -167,22 +182,50 @@ def copy_from_unknown(ctx: LintContext):
                 continue
             ref = expand(flag.value, ctx.stage_env(stage, ins), skip_unset=True)
             name = ref.lower()
-            if "$" in ref or name in earlier:
+            if "$" in ref or first_at.get(name, stage.index) < stage.index:
                 continue
             if name.isdigit():
                 if int(name) >= stage.index:
                     yield Hit(ins, f"--from={ref} refers to stage {name}, which is not defined before this one")
                 continue
-            if name in later:
+            if last_at.get(name, -1) >= stage.index:
                 yield Hit(ins, f"--from={ref} refers to a stage defined later")
                 continue
             if any(c in ref for c in ":/@."):
                 continue  # an image reference
             # A bare name is an image (`--from=composer`) or a named build context, unless it looks
             # like a misspelt stage name.
-            close = difflib.get_close_matches(name, sorted(earlier | later), n=1, cutoff=0.7)
+            close = suggestions.closest(name)
             if close:
-                yield Hit(ins, f"--from={ref} is not a stage; did you mean {close[0]!r}?")
+                yield Hit(ins, f"--from={ref} is not a stage; did you mean {close!r}?")
+
+
+# A misspelt-name guess compares the name with every stage name; past this many stage names
+# (generated files) that would make the rule quadratic, so only the definite mistakes are reported.
+_MAX_SUGGESTION_NAMES = 256
+
+
+class _StageNameSuggestions:
+    """`difflib.get_close_matches(name, names, n=1, cutoff=0.7)`, answered once per name and
+    only against names whose length allows a ratio of 0.7 (2·min/(a+b) >= 0.7)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self._by_length: dict[int, list[str]] = {}
+        for n in names:
+            self._by_length.setdefault(len(n), []).append(n)
+        self._answers: dict[str, str | None] = {}
+        self._enabled = len(names) <= _MAX_SUGGESTION_NAMES
+
+    def closest(self, name: str) -> str | None:
+        if not self._enabled:
+            return None
+        if name not in self._answers:
+            size = len(name)
+            candidates = sorted(n for length, group in self._by_length.items()
+                                if 2 * min(size, length) >= 0.7 * (size + length) for n in group)
+            close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
+            self._answers[name] = close[0] if close else None
+        return self._answers[name]
 
 
 @rule("DO407", "MAINTAINER is deprecated", CORRECT, Severity.LOW, fixable=True,

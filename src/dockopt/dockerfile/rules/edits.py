@@ -14,8 +14,7 @@ from dockopt.findings import Fix, TextEdit
 
 def in_logical_script(info: RunInfo, cmd: Command) -> bool:
     """The command is in the RUN's own command line (not a heredoc), so it can be edited."""
-    return info.logical_script is not None and any(c is cmd for c in info.logical_script.commands) \
-        and not info.instruction.heredocs and not info.instruction.trigger
+    return info.in_command_line(cmd) and not info.instruction.heredocs and not info.instruction.trigger
 
 
 def insert_after_word(info: RunInfo, cmd: Command, word_value: str, text: str, description: str) -> Fix | None:

@@ -36,6 +36,11 @@ class PackageManager:
     """The program alone installs (`yarn`)."""
     mount_dirs: tuple[str, ...] = ()
     """Cache mounts the BuildKit flavour of the fix adds (default: `cache_dirs`)."""
+    mounts_cover_all: bool = False
+    """Cache mounts silence the rule only when they cover every one of `cache_dirs` (apt: the
+    lists *and* the downloaded packages); otherwise a mount on any of them does."""
+    removal_dirs: tuple[str, ...] = ()
+    """An `rm` of one of these cleans the cache (default: `cache_dirs`)."""
 
     @functools.cached_property
     def programs_set(self) -> frozenset[str]:
@@ -51,28 +56,59 @@ class PackageManager:
         out = []
         for cmd in info.find(*self.programs):
             sub = cmd.subcommand()
-            if sub in self.installs or (self.bare_install and sub is None):
+            if (sub in self.installs or (self.bare_install and sub is None)) and not simulated(cmd):
                 out.append(cmd)
         return out
 
     def cleaned(self, info: RunInfo, env: Callable[[], dict[str, str]], cmd: Command) -> bool:
         """The install `cmd` leaves no cache behind in this RUN's layer (`env` gives the ENV/ARG
         values in effect, computed only when this manager reads an environment variable)."""
-        if any(info.cache_mounted(d) for d in self.cache_dirs):
+        mounted = [info.cache_mounted(d) for d in self.cache_dirs]
+        if all(mounted) if self.mounts_cover_all else any(mounted):
             return True
         if self.no_cache_options and cmd.has_option(*self.no_cache_options):
             return True
-        if self.no_cache_env and any(env().get(v, "").lower() not in ("", "0", "false", "off", "no")
-                                     for v in self.no_cache_env):
+        if self.no_cache_env and any(_truthy(value) for value in self._no_cache_values(info, env, cmd)):
             return True
-        commands = info.commands
-        after = commands[next(i for i, c in enumerate(commands) if c is cmd) + 1:]
-        for later in after:
-            if (later.name, later.subcommand()) in self.cleanup_commands:
-                return True
-            if later.name == "rm" and any(_covers(arg, d) for arg in later.args for d in self.cache_dirs):
-                return True
-        return False
+        # a cleanup after the install: compare with the last cleanup of the RUN (found once)
+        return info.position(cmd) < info.last_position(("cleanup", self.name), self._cleans)
+
+    def _no_cache_values(self, info: RunInfo, env: Callable[[], dict[str, str]], cmd: Command):
+        """The values `no_cache_env` variables have for `cmd`: set on the command itself, by an
+        earlier `export` in the RUN, or by ENV/ARG (of this stage or the stage it is built FROM)."""
+        inline = cmd.assignments()
+        for name in self.no_cache_env:
+            if name in inline:
+                yield inline[name]
+                continue
+            exported = info.last_position(("export", name), lambda c, name=name: c.name == "export" and any(
+                a.partition("=")[0] == name and "=" in a for a in c.args))
+            if 0 <= exported < info.position(cmd):
+                yield next(a.partition("=")[2] for a in info.commands[exported].args if a.startswith(name + "="))
+                continue
+            yield env().get(name, "")
+
+    def _cleans(self, cmd: Command) -> bool:
+        if (cmd.name, cmd.subcommand()) in self.cleanup_commands:
+            return True
+        return cmd.name == "rm" and any(_covers(arg, d) for arg in cmd.args for d in self.removal_dirs or self.cache_dirs)
+
+
+# `apt-get install -s pkg` (the official postgres image asks whether a package exists this
+# way) and `apk add --simulate` install nothing.
+_SIMULATE = ("-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon")
+
+
+def simulated(cmd: Command) -> bool:
+    if cmd.name in ("apt-get", "apt", "aptitude"):
+        return cmd.has_option(*_SIMULATE)
+    if cmd.name == "apk":
+        return cmd.has_option("-s", "--simulate")
+    return False
+
+
+def _truthy(value: str) -> bool:
+    return value.lower() not in ("", "0", "false", "off", "no")
 
 
 def _covers(arg: str, cache_dir: str) -> bool:
@@ -83,11 +119,17 @@ def _covers(arg: str, cache_dir: str) -> bool:
 
 
 MANAGERS: tuple[PackageManager, ...] = (
-    PackageManager("apt", ("apt-get", "apt"), ("install",), ("/var/lib/apt/lists",),
+    # `apt-get clean` empties only /var/cache/apt; `dist-clean` (apt 2.9+) the lists too. The
+    # downloaded .debs in /var/cache/apt are what Debian's docker-clean hook removes, so a
+    # cache mount must cover both directories (the hook is removed where mounts are used).
+    PackageManager("apt", ("apt-get", "apt", "aptitude"), ("install",), ("/var/lib/apt/lists", "/var/cache/apt"),
+                   cleanup_commands=(("apt-get", "dist-clean"), ("apt", "dist-clean")),
                    fix_command="apt-get clean && rm -rf /var/lib/apt/lists/*",
-                   mount_dirs=("/var/cache/apt", "/var/lib/apt/lists")),
+                   mount_dirs=("/var/cache/apt", "/var/lib/apt/lists"), mounts_cover_all=True,
+                   removal_dirs=("/var/lib/apt/lists",)),
+    # `--no-network` downloads nothing, so it writes no cache (the official images' run-deps step)
     PackageManager("apk", ("apk",), ("add",), ("/var/cache/apk", "/etc/apk/cache"), mount_dirs=("/var/cache/apk",),
-                   no_cache_options=("--no-cache",), fix_option="--no-cache"),
+                   no_cache_options=("--no-cache", "--no-network"), fix_option="--no-cache"),
     PackageManager("dnf", ("dnf", "yum", "microdnf", "tdnf"), ("install", "groupinstall", "reinstall"),
                    ("/var/cache/dnf", "/var/cache/yum"),
                    cleanup_commands=(("dnf", "clean"), ("yum", "clean"), ("microdnf", "clean"), ("tdnf", "clean")),
@@ -151,11 +193,30 @@ def virtual_name(cmd: Command) -> str | None:
     return None
 
 
+def _auto_marked_then_purged(info: RunInfo) -> int:
+    """The position of `apt-mark auto '.*'` when an autoremoving purge follows it in the RUN,
+    else -1. The official images' pattern (`savedAptMark="$(apt-mark showmanual)"; apt-get
+    install …; apt-mark auto '.*'; apt-mark manual $savedAptMark; …; apt-get purge -y
+    --auto-remove`) removes every package installed before the mark: none reaches the layer."""
+    mark = -1
+    for k, cmd in enumerate(info.commands):
+        if cmd.name == "apt-mark" and cmd.subcommand() == "auto" and any(a in (".*", "^.*$", "*") for a in cmd.args):
+            mark = k
+        elif mark >= 0 and cmd.name in ("apt-get", "apt") and (
+                cmd.subcommand() == "autoremove" or
+                (cmd.subcommand() in ("purge", "remove") and cmd.has_option("--auto-remove", "--autoremove"))):
+            return mark
+    return -1
+
+
 def removed_packages(info: RunInfo) -> set[str]:
     out: set[str] = set()
+    mark = _auto_marked_then_purged(info)
+    if mark >= 0:
+        out.update(pkg for cmd, pkg in installed_packages(info) if info.position(cmd) < mark)
     for cmd in info.commands:
         sub = cmd.subcommand()
-        if (cmd.name in ("apt-get", "apt") and sub in ("purge", "remove", "autoremove")) or \
+        if (cmd.name in ("apt-get", "apt", "aptitude") and sub in ("purge", "remove", "autoremove")) or \
                 (cmd.name == "apk" and sub == "del") or \
                 (cmd.name in ("dnf", "yum", "microdnf") and sub in ("remove", "erase", "autoremove")):
             out.update(a for a in cmd.args if not a.startswith("-") and a != sub)

@@ -10,6 +10,7 @@ from dockopt.dockerfile.rules.base import Hit, LintContext, rule
 from dockopt.dockerfile.rules.packages import installed_packages, removed_packages, virtual_name
 from dockopt.dockerfile.rules.size_images import TOOLCHAIN, split_image
 from dockopt.findings import Category, Severity
+from dockopt.secretpatterns import find_tokens, redact
 
 SEC = Category.SECURITY
 
@@ -19,8 +20,8 @@ def _effective_user(ctx: LintContext, stage: Stage, depth: int = 0) -> str | Non
     for ins in reversed(stage.instructions):
         if ins.keyword == "USER" and ins.values:
             return expand(ins.values[0], ctx.stage_env(stage, ins), skip_unset=True)
-    parent = ctx.df.stage_by_name(stage.base)
-    if parent is not None and parent.index < stage.index and depth < 20:
+    parent = ctx.parent_stage(stage)
+    if parent is not None and depth < 20:
         return _effective_user(ctx, parent, depth + 1)
     return None
 
@@ -48,13 +49,18 @@ _SECRET_NAME = re.compile(r"(?:^|[_.-])(passw(?:or)?d|passphrase|secret|token|cr
                           r"access[_-]?key|private[_-]?key|auth[_-]?key|client[_-]?secret)(?:$|[_.-])", re.I)
 _NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_URL|_URI|_HOST|_PORT|_USER|_USERNAME|_NAME|_ENDPOINT|_LENGTH|"
                               r"_ENABLED|_ID|_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_TYPE|_HEADER|_ALGORITHM|_VERSION)$", re.I)
-_SECRET_VALUE = re.compile(
-    r"(AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20}|xox[abprs]-[A-Za-z0-9-]{10,}|"
-    r"sk_live_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|npm_[A-Za-z0-9]{36})")
+# A private key pasted into ENV holds its newlines as `\n`: the header is the evidence here
+# (the image check validates a whole PEM block in files).
+_PRIVATE_KEY_HEADER = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 
-def _redact(value: str) -> str:
-    return value[:2] + "…" if len(value) > 4 else "…"
+def _credential(value: str) -> str | None:
+    """The token (as the image checks find it) or private key header in a value, else None."""
+    tokens = find_tokens(value)
+    if tokens:
+        return tokens[0].value
+    header = _PRIVATE_KEY_HEADER.search(value)
+    return header.group(0) if header else None
 
 
 @rule("DO202", "Secret in ENV or ARG", SEC, Severity.HIGH,
@@ -77,8 +83,9 @@ def secrets(ctx: LintContext):
                 pairs.append((name, value if eq else None))
         for name, value in pairs:
             plain = expand(value, {}, skip_unset=True) if value else value
-            if plain and _SECRET_VALUE.search(plain):
-                yield Hit(ins, f"{eff.keyword} {name} holds what looks like a credential ({_redact(plain)})",
+            credential = _credential(plain) if plain else None
+            if credential is not None:
+                yield Hit(ins, f"{eff.keyword} {name} holds what looks like a credential ({redact(credential)})",
                           details={"name": name})
             elif _SECRET_NAME.search(name) and not _NOT_SECRET_NAME.search(name):
                 if eff.keyword == "ENV" and (not plain or plain.startswith("$")):
@@ -244,21 +251,37 @@ def world_writable(ctx: LintContext):
             if _world_writable(mode):
                 yield Hit(ins, f"--chmod={mode} makes files world-writable")
         if eff.keyword == "RUN" and not eff.error:
-            for cmd in ctx.run(eff).find("chmod"):
-                mode = next((a for a in cmd.args if not a.startswith("-")), None)
-                if mode and _world_writable(mode):
+            info = ctx.run(eff)
+            for cmd in info.find("chmod"):
+                operands = [a for a in cmd.args if not a.startswith("-")]
+                mode = operands[0] if operands else None
+                if mode and _world_writable(mode) and not _removed_later(info, cmd, operands[1:]):
                     yield Hit(ins, f"`chmod {mode}` makes files world-writable")
                     break
+
+
+def _removed_later(info, cmd, paths: list[str]) -> bool:
+    """Every path is deleted by a later `rm` of the same RUN (a scratch directory made writable
+    for apt's `_apt` user, as the official nginx image does): the mode never reaches a layer."""
+    if not paths:
+        return False
+    after = info.position(cmd)
+    removed = {a for c in info.find("rm") if info.position(c) > after for a in c.args}
+    return all(p in removed for p in paths)
 
 
 _INSECURE_ENV = {"GIT_SSL_NO_VERIFY": None, "NODE_TLS_REJECT_UNAUTHORIZED": "0", "PYTHONHTTPSVERIFY": "0",
                  "PIP_TRUSTED_HOST": None, "CURL_INSECURE": None}
 
 
-@rule("DO210", "TLS certificate verification disabled", SEC, Severity.HIGH,
+@rule("DO210", "TLS or package signature verification disabled", SEC, Severity.HIGH,
       why="""Disabling certificate checks (`--no-check-certificate`, `curl -k`, `--trusted-host`,
-`strict-ssl false`) lets anyone on the network path replace what the build downloads.""",
-      how="Fix the trust store instead: install ca-certificates or add your CA (`update-ca-certificates`).",
+`strict-ssl false`) lets anyone on the network path replace what the build downloads; disabling
+package signature checks (`apk --allow-untrusted`, `apt-get --allow-unauthenticated`,
+`dnf --nogpgcheck`) installs packages that nobody signed, from any mirror or file.""",
+      how="""Fix the trust store instead: install ca-certificates or add your CA (`update-ca-certificates`);
+add the repository's signing key (`/etc/apk/keys`, `signed-by=`, `rpm --import`) rather than
+skipping the check.""",
       bad="RUN wget --no-check-certificate https://example.com/app.tgz",
       good="RUN apt-get install -y --no-install-recommends ca-certificates && wget https://example.com/app.tgz")
 def insecure_tls(ctx: LintContext):
@@ -278,32 +301,40 @@ def insecure_tls(ctx: LintContext):
         if _TLS_PROGRAMS.isdisjoint(info.index) and not any(n.startswith("pip") for n in info.index):
             continue
         for cmd in info.commands:
-            reason = _insecure_command(cmd)
-            if reason:
-                yield Hit(ins, f"`{cmd.name} {reason}` disables TLS certificate verification")
+            found = _insecure_command(cmd)
+            if found:
+                option, what = found
+                yield Hit(ins, f"`{cmd.name} {option}` disables {what}")
                 break
 
 
 _TLS_PROGRAMS = frozenset({"wget", "curl", "npm", "yarn", "git", "apt-get", "apt", "apk", "dnf", "yum"})
 
 
-def _insecure_command(cmd) -> str | None:
+_TLS = "TLS certificate verification"
+_SIGNATURES = "package signature verification"
+
+
+def _insecure_command(cmd) -> tuple[str, str] | None:
+    """(the option, what it disables) when the command turns a verification off."""
     args = cmd.args
     if cmd.name == "wget" and cmd.has_option("--no-check-certificate"):
-        return "--no-check-certificate"
+        return "--no-check-certificate", _TLS
     if cmd.name == "curl" and cmd.has_option("-k", "--insecure"):
-        return "--insecure"
+        return "--insecure", _TLS
     if cmd.name.startswith("pip") and cmd.has_option("--trusted-host"):
-        return "--trusted-host"
+        return "--trusted-host", _TLS
     if cmd.name in ("npm", "yarn") and "strict-ssl" in args and "false" in args:
-        return "config set strict-ssl false"
+        return "config set strict-ssl false", _TLS
     if cmd.name == "git" and any(a.lower() in ("http.sslverify=false", "http.sslverify") for a in args) \
             and "false" in " ".join(args).lower():
-        return "http.sslVerify=false"
+        return "http.sslVerify=false", _TLS
     if cmd.name in ("apt-get", "apt") and cmd.has_option("--allow-unauthenticated", "--allow-insecure-repositories"):
-        return "--allow-unauthenticated"
+        return "--allow-unauthenticated", _SIGNATURES
     if cmd.name in ("apk",) and cmd.has_option("--allow-untrusted"):
-        return "--allow-untrusted"
-    if cmd.name in ("dnf", "yum") and any(a in ("--nogpgcheck", "--setopt=sslverify=false") for a in args):
-        return "--nogpgcheck"
+        return "--allow-untrusted", _SIGNATURES
+    if cmd.name in ("dnf", "yum") and "--setopt=sslverify=false" in args:
+        return "--setopt=sslverify=false", _TLS
+    if cmd.name in ("dnf", "yum") and "--nogpgcheck" in args:
+        return "--nogpgcheck", _SIGNATURES
     return None

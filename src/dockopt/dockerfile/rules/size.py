@@ -13,7 +13,7 @@ from dockopt.dockerfile.rules.edits import (
     merge_runs,
     mergeable,
 )
-from dockopt.dockerfile.rules.packages import MANAGERS
+from dockopt.dockerfile.rules.packages import MANAGERS, simulated
 from dockopt.dockerfile.rules.size_layers import download_chains
 from dockopt.findings import Category, Fix, Severity, TextEdit
 
@@ -81,7 +81,7 @@ helpers, extra libraries and tools the image never uses.""",
 def no_install_recommends(ctx: LintContext):
     for info in ctx.all_runs():
         for cmd in info.find("apt-get", "apt"):
-            if cmd.subcommand() != "install":
+            if cmd.subcommand() != "install" or simulated(cmd):
                 continue
             if cmd.has_option("--no-install-recommends") or \
                     any("Install-Recommends=false" in a or "Install-Recommends=0" in a for a in cmd.args):
@@ -106,15 +106,21 @@ or install outdated packages.""",
 def update_alone(ctx: LintContext):
     for stage in ctx.stages:
         runs = list(ctx.runs(stage))
+        # the next RUN that installs with apt, for every RUN (one backward pass)
+        next_install: list[RunInfo | None] = [None] * len(runs)
+        upcoming: RunInfo | None = None
+        for k in range(len(runs) - 1, -1, -1):
+            next_install[k] = upcoming
+            if any(c.subcommand() == "install" for c in runs[k].find("apt-get", "apt")):
+                upcoming = runs[k]
         for k, info in enumerate(runs):
             if not _is_update_only(info):
                 continue
-            target = next((r for r in runs[k + 1:] if any(
-                c.subcommand() == "install" for c in r.find("apt-get", "apt"))), None)
+            target = next_install[k]
             fix = None
             if target is not None:
                 ins = info.instruction
-                following = stage.instructions[stage.instructions.index(ins) + 1]
+                following = stage.instructions[ctx.position(ins) + 1]
                 if following is target.instruction and mergeable(ins, following):
                     fix = merge_runs(ctx, ins, following, "merge apt-get update into the install RUN")
                 else:
@@ -136,10 +142,16 @@ anything one of them deletes is still stored by the previous one.""",
 def consecutive_runs(ctx: LintContext):
     for stage in ctx.stages:
         ins_list = stage.instructions
-        chained: set[int] = set()
+        # positions inside a download chain (DO104's merge), as a running count of open chains
+        opened = [0] * (len(ins_list) + 1)
         for info, _, later in download_chains(ctx, stage):
-            first, last = ins_list.index(info.instruction), ins_list.index(later.instruction)
-            chained.update(range(first, last))
+            opened[ctx.position(info.instruction)] += 1
+            opened[ctx.position(later.instruction)] -= 1
+        chained, depth = set(), 0
+        for k, delta in enumerate(opened):
+            depth += delta
+            if depth:
+                chained.add(k)
         for k, (a, b) in enumerate(zip(ins_list, ins_list[1:])):
             if a.keyword == "RUN" and b.keyword == "RUN" and mergeable(a, b):
                 if _is_update_only(ctx.run(a)) or k in chained:

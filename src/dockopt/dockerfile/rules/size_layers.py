@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import posixpath
 import re
@@ -44,6 +45,60 @@ def _downloads(info: RunInfo) -> list[str]:
     return [p for p in out if p and p != "-"]
 
 
+_GLOB = re.compile(r"[*?\[]")
+
+
+class PendingPaths:
+    """Paths waiting for the RUN that deletes them. `take_removed(info)` decides what `_removes`
+    decides for each pending path, but looks each `rm` argument up (exact name, bare name,
+    directory prefix, glob prefix) instead of testing every pending path: linear in the file."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, list[tuple[int, object]]] = {}
+        self._sorted: list[str] = []
+        self._seq = 0
+
+    def add(self, path: str, payload: object) -> None:
+        entries = self._entries.get(path)
+        if entries is None:
+            entries = self._entries[path] = []
+            bisect.insort(self._sorted, path)
+        entries.append((self._seq, payload))
+        self._seq += 1
+
+    def _under(self, prefix: str):
+        i = bisect.bisect_left(self._sorted, prefix)
+        while i < len(self._sorted) and self._sorted[i].startswith(prefix):
+            yield self._sorted[i]
+            i += 1
+
+    def take_removed(self, info: RunInfo) -> list[tuple[str, object]]:
+        """(path, payload) of every pending path an `rm` of this RUN deletes, in the order added;
+        they are no longer pending."""
+        if not self._entries:
+            return []
+        matched: set[str] = set()
+        for cmd in info.find("rm"):
+            for arg in cmd.args:
+                if arg.startswith("-"):
+                    continue
+                if arg in self._entries:
+                    matched.add(arg)
+                base = posixpath.basename(arg)
+                if base in self._entries and "/" not in base:  # `rm /tmp/x` deletes a bare `x`
+                    matched.add(base)
+                matched.update(self._under(arg.rstrip("/") + "/"))
+                glob = _GLOB.search(arg)
+                if glob is not None:
+                    matched.update(p for p in self._under(arg[:glob.start()]) if fnmatch.fnmatch(p, arg))
+        out: list[tuple[int, str, object]] = []
+        for path in matched:
+            out.extend((seq, path, payload) for seq, payload in self._entries.pop(path))
+            del self._sorted[bisect.bisect_left(self._sorted, path)]
+        out.sort(key=lambda item: item[0])
+        return [(path, payload) for _, path, payload in out]
+
+
 def _removes(info: RunInfo, path: str) -> bool:
     base = posixpath.basename(path)
     for cmd in info.find("rm"):
@@ -77,21 +132,28 @@ def download_chains(ctx: LintContext, stage) -> list[tuple[RunInfo, str, RunInfo
 
 
 def _download_chains(ctx: LintContext, stage) -> list[tuple[RunInfo, str, RunInfo]]:
-    out = []
-    runs = list(ctx.runs(stage))
-    for k, info in enumerate(runs):
-        for path in _downloads(info):
-            if _removes(info, path):
-                continue
-            later = next((r for r in runs[k + 1:] if _removes(r, path)), None)
-            if later is not None:
-                out.append((info, path, later))
-    return out
+    found: list[tuple[int, RunInfo, str, RunInfo]] = []
+    pending = PendingPaths()
+    for k, info in enumerate(ctx.runs(stage)):
+        for path, (order, origin) in pending.take_removed(info):  # type: ignore[misc]
+            found.append((order, origin, path, info))
+        for n, path in enumerate(_downloads(info)):
+            if not _removes(info, path):
+                pending.add(path, ((k, n), info))
+    found.sort(key=lambda item: item[0])
+    return [(origin, path, later) for _, origin, path, later in found]
+
+
+# A longer chain is no longer a reviewable edit (and chains that overlap would make the fixes of
+# a file grow with the square of its length).
+_MAX_MERGED_RUNS = 16
 
 
 def _merge_sequence(ctx: LintContext, instructions: list[Instruction], first: Instruction,
                     last: Instruction) -> Fix | None:
-    i, j = instructions.index(first), instructions.index(last)
+    i, j = ctx.position(first), ctx.position(last)
+    if j - i >= _MAX_MERGED_RUNS:
+        return None
     chain = instructions[i:j + 1]
     if any(ins.keyword != "RUN" for ins in chain):
         return None
@@ -116,7 +178,7 @@ def added_then_removed(ctx: LintContext):
         if not ctx.stage_is_shipped(stage):
             continue
         workdir = "/"
-        added: list[tuple[str, Instruction]] = []
+        added = PendingPaths()
         for ins in stage.instructions:
             eff = ins.effective
             if ins.sub is not None:
@@ -128,22 +190,26 @@ def added_then_removed(ctx: LintContext):
                 if dest is None:
                     continue
                 dest = posixpath.join(workdir, dest)
-                for src in eff.copy_sources():
-                    if dest.endswith("/") or len(eff.copy_sources()) > 1:
-                        added.append((posixpath.join(dest, posixpath.basename(src.rstrip("/"))), ins))
+                sources = eff.copy_sources()
+                for src in sources:
+                    if dest.endswith("/") or len(sources) > 1:
+                        _add_path(added, posixpath.join(dest, posixpath.basename(src.rstrip("/"))), ins)
                     else:
-                        added.append((posixpath.normpath(dest), ins))
+                        _add_path(added, posixpath.normpath(dest), ins)
             elif eff.keyword == "RUN" and not eff.error:
                 info = ctx.run(eff)
-                for path, origin in list(added):
-                    if _removes(info, path) and not path.endswith(("/.", "/")):
-                        added.remove((path, origin))
-                        yield Hit(ins, f"{path} (added at line {origin.line}) is removed here; it stays "
-                                  "in the earlier layer", details={"path": path, "added_at": origin.line})
+                for path, origin in added.take_removed(info):
+                    yield Hit(ins, f"{path} (added at line {origin.line}) is removed here; it stays "  # type: ignore[attr-defined]
+                              "in the earlier layer", details={"path": path, "added_at": origin.line})  # type: ignore[attr-defined]
                 downloaded = set(_downloads(info))
                 for path in _created_paths(info, workdir):
                     if path not in downloaded and not _removes(info, path):  # downloads: DO104
-                        added.append((path, ins))
+                        _add_path(added, path, ins)
+
+
+def _add_path(added: PendingPaths, path: str, origin: Instruction) -> None:
+    if not path.endswith(("/.", "/")):  # a directory's contents, not a file a later rm deletes
+        added.add(path, origin)
 
 
 _GIT_CLONE_VALUE_OPTIONS = frozenset({"--depth", "-b", "--branch", "-o", "--origin", "-c", "--config",

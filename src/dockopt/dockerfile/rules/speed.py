@@ -113,6 +113,7 @@ def manifests_first(ctx: LintContext):
     for stage in ctx.stages:
         copy: Instruction | None = None
         earlier: list[Instruction] = []
+        copied: dict[tuple[str, ...], bool] = {}
         for ins in stage.instructions:
             if ins.effective.keyword in ("COPY", "ADD") and copy is None:
                 if is_whole_context(ins):
@@ -124,7 +125,9 @@ def manifests_first(ctx: LintContext):
                 if found is None:
                     continue
                 cmd, manifests = found
-                if any(_copies_manifest(e, manifests) for e in earlier):
+                if manifests not in copied:  # a few distinct manifest sets: one scan each
+                    copied[manifests] = any(_copies_manifest(e, manifests) for e in earlier)
+                if copied[manifests]:
                     continue
                 yield Hit(copy, f"`{cmd.name} {cmd.subcommand() or ''}` at line {ins.line} runs after the whole "
                           f"context is copied; copy {manifests[0]} first and install before `COPY .`",
@@ -156,9 +159,16 @@ _VOLATILE_ARG = re.compile(r"(BUILD_?(DATE|TIME|NUMBER|ID)|TIMESTAMP|GIT_?(COMMI
                            r"COMMIT(_?SHA)?|REVISION|SOURCE_COMMIT|CI_COMMIT)", re.I)
 
 
-def _first_run_after(stage: Stage, ins: Instruction) -> Instruction | None:
-    idx = stage.instructions.index(ins)
-    return next((i for i in stage.instructions[idx + 1:] if i.keyword == "RUN"), None)
+def _next_runs(stage: Stage) -> dict[int, Instruction]:
+    """id(instruction) -> the first RUN after it in the stage (one backward pass)."""
+    out: dict[int, Instruction] = {}
+    upcoming: Instruction | None = None
+    for ins in reversed(stage.instructions):
+        if upcoming is not None:
+            out[id(ins)] = upcoming
+        if ins.keyword == "RUN":
+            upcoming = ins
+    return out
 
 
 @rule("DO304", "Frequently changing ARG declared before RUN instructions", SPEED, Severity.LOW,
@@ -169,6 +179,7 @@ changes on every build (a date, a commit) declared early re-runs every later RUN
       good="RUN apt-get update && apt-get install -y --no-install-recommends curl\nARG GIT_COMMIT\nLABEL revision=$GIT_COMMIT")
 def volatile_arg(ctx: LintContext):
     for stage in ctx.stages:
+        next_runs: dict[int, Instruction] | None = None
         for ins in stage.instructions:
             if ins.keyword != "ARG":
                 continue
@@ -176,7 +187,8 @@ def volatile_arg(ctx: LintContext):
             volatile = [n for n in names if _VOLATILE_ARG.search(n)]
             if not volatile:
                 continue
-            run = _first_run_after(stage, ins)
+            next_runs = _next_runs(stage) if next_runs is None else next_runs
+            run = next_runs.get(id(ins))
             if run is not None and not any(v in run.logical for v in volatile):
                 yield Hit(ins, f"ARG {volatile[0]} changes often and invalidates the cache of the RUN at line "
                           f"{run.line} and every RUN after it")
