@@ -119,7 +119,22 @@ V:3.1.4-r5
 A:x86_64
 L:Apache-2.0
 o:openssl
+
+C:Q1ghi=
+P:py3-apkdemo
+V:1.0-r0
+A:noarch
+L:MIT
+o:py3-apkdemo
+F:usr/lib/python3.11/site-packages
+R:apkdemo.py
+F:usr/lib/python3.11/site-packages/apkdemo-1.0.dist-info
+R:RECORD
+R:METADATA
 """
+
+APK_OWNED_METADATA = "/usr/lib/python3.11/site-packages/apkdemo-1.0.dist-info/METADATA"
+RPM_OWNED_METADATA = "/usr/lib/python3.9/site-packages/rpmdemo-2.0.dist-info/METADATA"
 
 ALPINE_OS_RELEASE = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n'
 
@@ -133,7 +148,11 @@ License: MIT or Apache-2.0
 BuildArch: noarch
 %description
 demo
+%install
+mkdir -p %{buildroot}/usr/lib/python3.9/site-packages/rpmdemo-2.0.dist-info
+printf 'Metadata-Version: 2.1\\nName: rpmdemo\\nVersion: 2.0\\n' > %{buildroot}/usr/lib/python3.9/site-packages/rpmdemo-2.0.dist-info/METADATA
 %files
+/usr/lib/python3.9/site-packages/rpmdemo-2.0.dist-info/METADATA
 """
 
 
@@ -180,7 +199,10 @@ COPY apk-installed /lib/apk/db/installed
 COPY rpmdb.sqlite /usr/lib/sysimage/rpm/rpmdb.sqlite
 COPY Packages /var/lib/rpm/Packages
 COPY package-lock.json /srv/web/package-lock.json
-"""
+COPY apkdemo.METADATA {APK_OWNED_METADATA}
+COPY rpmdemo.METADATA {RPM_OWNED_METADATA}
+COPY free.METADATA /opt/free/lib/free-3.0.dist-info/METADATA
+""".format(APK_OWNED_METADATA=APK_OWNED_METADATA, RPM_OWNED_METADATA=RPM_OWNED_METADATA)
     lock = ('{"name": "web", "lockfileVersion": 3, "packages": {"": {"name": "web"}, '
             '"node_modules/left-pad": {"version": "1.3.0", "license": "WTFPL"}, '
             '"node_modules/@babel/core": {"version": "7.20.0", "license": "MIT"}}}')
@@ -188,5 +210,8 @@ COPY package-lock.json /srv/web/package-lock.json
         "os-release": ALPINE_OS_RELEASE, "status.d/libssl3": DISTROLESS_STATUS, "status.d/libssl3.md5sums": "x\n",
         "apk-installed": APK_DB, "rpmdb.sqlite": rpmdb_bytes, "Packages": b"\x00\x06\x15\x61" + b"\x00" * 60,
         "package-lock.json": lock,
+        "apkdemo.METADATA": "Metadata-Version: 2.1\nName: apkdemo\nVersion: 1.0\n",
+        "rpmdemo.METADATA": "Metadata-Version: 2.1\nName: rpmdemo\nVersion: 2.0\n",
+        "free.METADATA": "Metadata-Version: 2.1\nName: free\nVersion: 3.0\n",
     }
     return build_image(dockerfile, files=files, name="catalog-synthetic")

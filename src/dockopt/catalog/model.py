@@ -15,6 +15,11 @@ JAVA = "java"
 GO = "go"
 CARGO = "cargo"
 GEM = "gem"
+COMPOSER = "composer"
+NUGET = "nuget"
+
+OS_TYPES = frozenset({DEB, APK, RPM})
+"""Package types of an OS package database: their file lists tell which language packages they installed."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class Package:
     version: str
     """Installed version, exactly as recorded (dpkg `1:2.3-4`, rpm `[epoch:]version-release`, Go `v1.2.3`)."""
     type: str
-    """One of deb, apk, rpm, python, npm, java, go, cargo, gem."""
+    """One of deb, apk, rpm, python, npm, java, go, cargo, gem, composer, nuget."""
     purl: str | None = None
     """Package URL (https://github.com/package-url/purl-spec), when known."""
     licenses: tuple[str, ...] = ()
@@ -41,3 +46,7 @@ class Package:
     """Where it was found: (layer diff-ID, absolute path) pairs."""
     from_base: bool | None = None
     """True when it comes from the base image's layers, False from the user's layers, None unknown."""
+    owned_by: str | None = None
+    """For a language package whose metadata file an OS package installed (Debian's python3-pip
+    ships pip's dist-info): the purl of that OS package. Its advisories come through the OS
+    package, which the distribution patches; the matcher skips it unless asked not to."""

@@ -23,6 +23,7 @@ def to_json(catalog: Catalog) -> dict:
             "name": p.name, "version": p.version, "type": p.type, "purl": p.purl, "licenses": list(p.licenses),
             "source_name": p.source_name, "source_version": p.source_version,
             "locations": [{"layer": d, "path": path} for d, path in p.locations], "from_base": p.from_base,
+            "owned_by": p.owned_by,
         } for p in catalog.packages],
         "notes": catalog.notes,
     }
