@@ -24,6 +24,11 @@ MAX_LIST = 16 << 20
 MAX_DB = 64 << 20
 MAX_COPYRIGHT = 512 << 10
 _LICENSE_LINE = re.compile(r"^License:[ \t]*(\S.*?)\s*$", re.M)
+# DEP-5's header paragraph opens with `Format:` (early drafts: `Format-Specification:`), but
+# files in the wild put comments or blank lines before it, and older ones point at the DEP-5
+# draft URL rather than copyright-format/1.0: look for the field line near the top.
+_FORMAT_LINE = re.compile(r"^Format(?:-Specification)?:[ \t]*\S", re.M)
+_FORMAT_WINDOW = 2048
 _SOURCE = re.compile(r"^(\S+)(?:\s+\((\S+)\))?")
 
 
@@ -51,7 +56,7 @@ def installed(stanza: dict[str, str]) -> bool:
 
 def copyright_licenses(text: str) -> list[str]:
     """`License:` short names of a machine-readable (DEP-5) copyright file; none for free-form ones."""
-    if not text.startswith("Format:") and "copyright-format" not in text[:400]:
+    if not _FORMAT_LINE.search(text[:_FORMAT_WINDOW]):
         return []
     return [m.group(1) for m in _LICENSE_LINE.finditer(text)]
 
