@@ -41,6 +41,8 @@ LANGUAGE_ECOSYSTEMS = {
     "java": "Maven",
     "cargo": "crates.io",
     "gem": "RubyGems",
+    "composer": "Packagist",
+    "nuget": "NuGet",
 }
 
 # purl type -> package type.
@@ -54,6 +56,8 @@ PURL_TYPES = {
     "maven": "java",
     "cargo": "cargo",
     "gem": "gem",
+    "composer": "composer",
+    "nuget": "nuget",
 }
 
 _PYPI_SEPARATORS = re.compile(r"[-_.]+")

@@ -53,7 +53,7 @@ def package_from_purl(purl_text: str, *, licenses: tuple[str, ...] = (),
     distro_id = distro_version = None
     if kind == "java" and purl.namespace:
         name = f"{purl.namespace}:{purl.name}"
-    elif kind in ("npm", "go") and purl.namespace:
+    elif kind in ("npm", "go", "composer") and purl.namespace:  # composer: vendor/name, as Packagist names it
         name = f"{purl.namespace}/{purl.name}"
     if kind in ("deb", "apk", "rpm"):
         distro_id, distro_version = _split_distro(qualifiers.get("distro"))
