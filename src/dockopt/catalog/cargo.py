@@ -5,7 +5,9 @@ where a project's sources are in the image.
 
 Only crates from a registry (crates.io or another) are reported: `local` and path crates are the
 project's own code and git crates are unpublished, and neither is what a `pkg:cargo` purl or a
-crates.io advisory names. Neither source carries licenses.
+crates.io advisory names. Of the audit data, `"kind": "build"` crates (build scripts' and proc
+macros' dependencies) ran on the build machine and are not in the binary: left out, as syft does.
+Neither source carries licenses.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def audit_packages(doc: object) -> list[tuple[str, str]]:
     out = []
     for p in packages if isinstance(packages, list) else []:
         if (isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("version"), str)
-                and p.get("source") in _REGISTRY_SOURCES):
+                and p.get("source") in _REGISTRY_SOURCES and p.get("kind", "runtime") != "build"):
             out.append((p["name"], p["version"]))
     return out
 
