@@ -137,3 +137,32 @@ def test_apk_and_rpm_file_lists_own_their_dist_info(synthetic_image):
     assert py["apkdemo"].locations[0][1] == APK_OWNED_METADATA and py["apkdemo"].owned_by == apk.purl
     assert py["rpmdemo"].locations[0][1] == RPM_OWNED_METADATA and py["rpmdemo"].owned_by == rpm.purl
     assert py["free"].owned_by is None
+
+
+@pytestmark_engine
+@pytest.mark.parametrize("fmt", ["cyclonedx-json", "spdx-json"])
+def test_scan_sbom_reads_the_ownership_back(apps_image, db, dockopt, tmp_path, fmt):
+    sbom = tmp_path / "sbom.json"
+    assert dockopt("sbom", f"docker:{apps_image}", "--format", fmt, "-o", str(sbom), "-q").returncode == 0
+    default = dockopt("scan", "--db", str(db), "--format", "json", "--sbom", str(sbom))
+    ids = {m["id"] for m in json.loads(default.stdout)["matches"]}
+    assert "PYSEC-2023-228" not in ids and "GHSA-j8r2-6x86-q33q" in ids
+    both = dockopt("scan", "--db", str(db), "--format", "json", "--match-owned", "--sbom", str(sbom))
+    assert "PYSEC-2023-228" in {m["id"] for m in json.loads(both.stdout)["matches"]}
+
+
+def test_syft_spdx_ownership_relationship_is_honoured():
+    from dockopt.vuln.sbom_ownership import mark_sbom_owned
+
+    doc = {"spdxVersion": "SPDX-2.3", "packages": [
+        {"SPDXID": "SPDXRef-a", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/python3-pip@23.0.1"}]},
+        {"SPDXID": "SPDXRef-b", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:pypi/pip@23.0.1"}]},
+        {"SPDXID": "SPDXRef-c", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:pypi/six@1.16.0"}]}],
+        "relationships": [
+            {"spdxElementId": "SPDXRef-a", "relationshipType": "OTHER", "relatedSpdxElement": "SPDXRef-b",
+             "comment": "ownership-by-file-overlap: indicates that the parent package claims ownership of a child package"},
+            {"spdxElementId": "SPDXRef-c", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-b"}]}
+    packages = [Package("pip", "23.0.1", "python", purl="pkg:pypi/pip@23.0.1"),
+                Package("six", "1.16.0", "python", purl="pkg:pypi/six@1.16.0")]
+    mark_sbom_owned(packages, doc)
+    assert packages[0].owned_by == "pkg:deb/debian/python3-pip@23.0.1" and packages[1].owned_by is None

@@ -81,10 +81,17 @@ def read_sbom(path: Path) -> SbomPackages:
     except ValueError as exc:
         raise InputError(f"SBOM {path} is not JSON ({exc}); CycloneDX JSON and SPDX JSON are supported") from None
     if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
-        return _from_cyclonedx(data)
+        return _with_owners(_from_cyclonedx(data), data)
     if isinstance(data, dict) and str(data.get("spdxVersion", "")).startswith("SPDX-"):
-        return _from_spdx(data)
+        return _with_owners(_from_spdx(data), data)
     raise InputError(f"{path} is neither a CycloneDX JSON nor an SPDX JSON document")
+
+
+def _with_owners(packages: SbomPackages, data: dict[str, Any]) -> SbomPackages:
+    from dockopt.vuln.sbom_ownership import mark_sbom_owned
+
+    mark_sbom_owned(packages, data)
+    return packages
 
 
 def _cdx_licenses(component: dict[str, Any]) -> tuple[str, ...]:
