@@ -11,6 +11,7 @@ installed db, a real sqlite rpmdb made with the host's `rpm`, and a BDB rpmdb pl
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import zipfile
@@ -119,7 +120,22 @@ V:3.1.4-r5
 A:x86_64
 L:Apache-2.0
 o:openssl
+
+C:Q1ghi=
+P:py3-apkdemo
+V:1.0-r0
+A:noarch
+L:MIT
+o:py3-apkdemo
+F:usr/lib/python3.11/site-packages
+R:apkdemo.py
+F:usr/lib/python3.11/site-packages/apkdemo-1.0.dist-info
+R:RECORD
+R:METADATA
 """
+
+APK_OWNED_METADATA = "/usr/lib/python3.11/site-packages/apkdemo-1.0.dist-info/METADATA"
+RPM_OWNED_METADATA = "/usr/lib/python3.9/site-packages/rpmdemo-2.0.dist-info/METADATA"
 
 ALPINE_OS_RELEASE = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n'
 
@@ -133,7 +149,11 @@ License: MIT or Apache-2.0
 BuildArch: noarch
 %description
 demo
+%install
+mkdir -p %{buildroot}/usr/lib/python3.9/site-packages/rpmdemo-2.0.dist-info
+printf 'Metadata-Version: 2.1\\nName: rpmdemo\\nVersion: 2.0\\n' > %{buildroot}/usr/lib/python3.9/site-packages/rpmdemo-2.0.dist-info/METADATA
 %files
+/usr/lib/python3.9/site-packages/rpmdemo-2.0.dist-info/METADATA
 """
 
 
@@ -180,7 +200,10 @@ COPY apk-installed /lib/apk/db/installed
 COPY rpmdb.sqlite /usr/lib/sysimage/rpm/rpmdb.sqlite
 COPY Packages /var/lib/rpm/Packages
 COPY package-lock.json /srv/web/package-lock.json
-"""
+COPY apkdemo.METADATA {APK_OWNED_METADATA}
+COPY rpmdemo.METADATA {RPM_OWNED_METADATA}
+COPY free.METADATA /opt/free/lib/free-3.0.dist-info/METADATA
+""".format(APK_OWNED_METADATA=APK_OWNED_METADATA, RPM_OWNED_METADATA=RPM_OWNED_METADATA)
     lock = ('{"name": "web", "lockfileVersion": 3, "packages": {"": {"name": "web"}, '
             '"node_modules/left-pad": {"version": "1.3.0", "license": "WTFPL"}, '
             '"node_modules/@babel/core": {"version": "7.20.0", "license": "MIT"}}}')
@@ -188,5 +211,137 @@ COPY package-lock.json /srv/web/package-lock.json
         "os-release": ALPINE_OS_RELEASE, "status.d/libssl3": DISTROLESS_STATUS, "status.d/libssl3.md5sums": "x\n",
         "apk-installed": APK_DB, "rpmdb.sqlite": rpmdb_bytes, "Packages": b"\x00\x06\x15\x61" + b"\x00" * 60,
         "package-lock.json": lock,
+        "apkdemo.METADATA": "Metadata-Version: 2.1\nName: apkdemo\nVersion: 1.0\n",
+        "rpmdemo.METADATA": "Metadata-Version: 2.1\nName: rpmdemo\nVersion: 2.0\n",
+        "free.METADATA": "Metadata-Version: 2.1\nName: free\nVersion: 3.0\n",
     }
     return build_image(dockerfile, files=files, name="catalog-synthetic")
+
+
+# --- Ruby, PHP Composer, .NET and Rust (issue 10 coverage) ---------------------------------
+
+GEM_PIN = ("rack", "2.0.1")  # a local gem under an advisory's name (no rubygems.org here)
+COMPOSER_PINS = {"acme/greeter": "1.4.0", "acme/strings": "2.1.3"}
+NUGET_PINS = {"Newtonsoft.Json": "12.0.1", "System.Text.Encodings.Web": "4.7.0"}
+CARGO_LOCK_PINS = {"smallvec": "1.6.0", "memchr": "2.5.0"}
+CARGO_AUDIT_PINS = {"regex": "1.5.4", "aho-corasick": "0.7.18"}
+
+_GEMSPEC = f"""\
+Gem::Specification.new do |s|
+  s.name = "{GEM_PIN[0]}"
+  s.version = "{GEM_PIN[1]}"
+  s.summary = "a local stand-in"
+  s.authors = ["dockopt tests"]
+  s.files = ["lib/rack.rb"]
+  s.license = "MIT"
+end
+"""
+
+
+def _composer_lib(name: str, version: str, license: str) -> str:
+    return json.dumps({"name": name, "version": version, "license": license, "type": "library",
+                       "autoload": {"psr-4": {"Acme\\": "src/"}}})
+
+
+_COMPOSER_APP = json.dumps({
+    "name": "acme/app", "type": "project",
+    "require": {name: version for name, version in COMPOSER_PINS.items()},
+    # local path repositories only; packagist.org is switched off (no network to it here)
+    "repositories": [{"type": "path", "url": "/src/php/libs/*", "options": {"symlink": False}},
+                     {"packagist.org": False}],
+})
+
+# Composer 1 wrote installed.json as a bare list: such a file, in the shape Composer 1 wrote.
+_COMPOSER1_INSTALLED = json.dumps([
+    {"name": "legacy/logger", "version": "1.0.2", "version_normalized": "1.0.2.0", "type": "library",
+     "license": ["BSD-3-Clause"], "installation-source": "dist"},
+])
+
+# The shape `dotnet publish` writes (dotnet/sdk documentation/specs/runtime-configuration-file.md);
+# no .NET SDK installs from Debian bookworm, so the file is written here.
+_DEPS_JSON = json.dumps({
+    "runtimeTarget": {"name": ".NETCoreApp,Version=v8.0", "signature": ""},
+    "compilationOptions": {},
+    "targets": {".NETCoreApp,Version=v8.0": {
+        "Shop/1.0.0": {"dependencies": dict(NUGET_PINS), "runtime": {"Shop.dll": {}}},
+        "Newtonsoft.Json/12.0.1": {"runtime": {"lib/netstandard2.0/Newtonsoft.Json.dll": {
+            "assemblyVersion": "12.0.0.0", "fileVersion": "12.0.1.22727"}}},
+        "System.Text.Encodings.Web/4.7.0": {"runtime": {"lib/netstandard2.1/System.Text.Encodings.Web.dll": {
+            "assemblyVersion": "4.0.5.0", "fileVersion": "4.700.19.56404"}}},
+    }},
+    "libraries": {
+        "Shop/1.0.0": {"type": "project", "serviceable": False, "sha512": ""},
+        "Newtonsoft.Json/12.0.1": {"type": "package", "serviceable": True, "sha512": "sha512-x",
+                                   "path": "newtonsoft.json/12.0.1", "hashPath": "newtonsoft.json.12.0.1.nupkg.sha512"},
+        "System.Text.Encodings.Web/4.7.0": {"type": "package", "serviceable": True, "sha512": "sha512-y",
+                                            "path": "system.text.encodings.web/4.7.0",
+                                            "hashPath": "system.text.encodings.web.4.7.0.nupkg.sha512"},
+    },
+}, indent=2)
+
+CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index"
+# The lock file format cargo writes (version 3); a path crate (the project itself) has no source.
+_CARGO_LOCK = "# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\nversion = 3\n\n" + \
+    "".join(f'[[package]]\nname = "{n}"\nversion = "{v}"\nsource = "{CRATES_IO}"\nchecksum = "{"0" * 64}"\n\n'
+            for n, v in CARGO_LOCK_PINS.items()) + \
+    '[[package]]\nname = "rusty"\nversion = "0.1.0"\ndependencies = [\n "memchr",\n "smallvec",\n]\n'
+
+# cargo-auditable's audit data (format: cargo-auditable PARSING.md; serde schema
+# https://rustsec.org/schemas/cargo-auditable.json): the root crate is `local`, dependencies are indices.
+AUDIT_JSON = json.dumps({"packages": [
+    {"name": "rusty-bin", "version": "0.3.0", "source": "local", "dependencies": [1], "root": True},
+    {"name": "regex", "version": CARGO_AUDIT_PINS["regex"], "source": "crates.io", "dependencies": [2]},
+    {"name": "aho-corasick", "version": CARGO_AUDIT_PINS["aho-corasick"], "source": "crates.io"},
+    {"name": "cc", "version": "1.0.73", "source": "crates.io", "kind": "build"},
+]})
+
+
+def auditable_binary(workdir: Path) -> bytes:
+    """An ELF executable with a `.dep-v0` section holding zlib-compressed AUDIT_JSON, added with
+    objcopy: this emulates what `cargo auditable build` emits (cargo-auditable is not packaged
+    in Debian bookworm, and crates.io is not reachable here)."""
+    import zlib
+
+    if not shutil.which("objcopy"):
+        pytest.fail("objcopy (binutils) is needed")
+    section = workdir / "dep-v0"
+    section.write_bytes(zlib.compress(AUDIT_JSON.encode()))
+    out = workdir / "rusty-bin"
+    subprocess.run(["objcopy", "--add-section", f".dep-v0={section}", "--set-section-flags", ".dep-v0=noload,readonly",
+                    "/bin/true", str(out)], check=True, capture_output=True)
+    return out.read_bytes()
+
+
+LANGS_DOCKERFILE = """\
+FROM dockopt-test/debian:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends ruby composer php-cli unzip \\
+ && rm -rf /var/lib/apt/lists/*
+COPY gem /src/gem
+RUN cd /src/gem && gem build rack.gemspec && gem install --local --no-document ./rack-2.0.1.gem
+COPY php /src/php
+RUN cd /src/php/app && COMPOSER_ALLOW_SUPERUSER=1 composer install --no-interaction --no-progress --no-dev
+COPY legacy-installed.json /srv/legacy/vendor/composer/installed.json
+COPY Shop.deps.json /app/shop/Shop.deps.json
+COPY rust /src/rust
+COPY rusty-bin /usr/local/bin/rusty-bin
+RUN chmod 0755 /usr/local/bin/rusty-bin
+"""
+
+
+@pytest.fixture(scope="session")
+def langs_image(build_image, tmp_path_factory) -> str:
+    files: dict[str, str | bytes] = {
+        "gem/rack.gemspec": _GEMSPEC, "gem/lib/rack.rb": "module Rack; end\n",
+        "php/app/composer.json": _COMPOSER_APP,
+        "php/libs/greeter/composer.json": _composer_lib("acme/greeter", COMPOSER_PINS["acme/greeter"], "MIT"),
+        "php/libs/greeter/src/Greeter.php": "<?php\nnamespace Acme;\nclass Greeter {}\n",
+        "php/libs/strings/composer.json": _composer_lib("acme/strings", COMPOSER_PINS["acme/strings"], "Apache-2.0"),
+        "php/libs/strings/src/Strings.php": "<?php\nnamespace Acme;\nclass Strings {}\n",
+        "legacy-installed.json": _COMPOSER1_INSTALLED,
+        "Shop.deps.json": _DEPS_JSON,
+        "rust/Cargo.toml": '[package]\nname = "rusty"\nversion = "0.1.0"\nedition = "2021"\n',
+        "rust/Cargo.lock": _CARGO_LOCK,
+        "rust/src/main.rs": 'fn main() { println!("hi"); }\n',
+        "rusty-bin": auditable_binary(tmp_path_factory.mktemp("rust")),
+    }
+    return build_image(LANGS_DOCKERFILE, files=files, name="catalog-langs")

@@ -70,11 +70,11 @@ def test_json_and_table(dockopt, synthetic_image):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["schema_version"] == 1
-    assert data["summary"] == {"apk": 2, "deb": 1, "npm": 2, "rpm": 1}
+    assert data["summary"] == {"apk": 3, "deb": 1, "npm": 2, "python": 3, "rpm": 1}
     assert "Berkeley DB" in proc.stderr  # notes go to stderr so stdout stays machine-readable
     table = dockopt("sbom", f"docker:{synthetic_image}", "-q")
     assert table.returncode == 0
-    assert "dockopt-demo" in table.stdout and "6 packages" in table.stdout
+    assert "dockopt-demo" in table.stdout and "10 packages" in table.stdout
 
 
 def test_docker_archive_source(dockopt, synthetic_image, docker_client, tmp_path):

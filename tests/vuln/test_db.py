@@ -104,7 +104,7 @@ def test_status_shows_feeds_counts_and_age(fixture_db, dockopt):
     data = json.loads(dockopt("db", "status", "--db", str(fixture_db), "--format", "json").stdout)
     assert data["schema_version"] == 1
     feeds = {f["name"]: f for f in data["feeds"]}
-    assert feeds["PyPI"]["records"] == 3  # requests, jinja2, the GIT-only record; withdrawn one excluded
+    assert feeds["PyPI"]["records"] == 4  # requests, jinja2, pip, the GIT-only record; withdrawn one excluded
     assert feeds["Debian"]["as_of"] == "2025-04-01T00:00:00Z"  # newest `modified` of the imported records
     assert data["ecosystems"]["Debian:12"] == 2 and data["ecosystems"]["Debian:11"] == 1
 

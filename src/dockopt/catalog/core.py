@@ -5,16 +5,19 @@ Each cataloger names the files it needs (by basename or suffix). While layers st
 keeps only what it needs (so a 40 MB jar or Go binary is never held after it went past). Results
 are kept per (layer blob, path); in `finish` only the versions that survive in the final
 filesystem are built into packages. Database catalogers (dpkg, apk, rpm) also see the earlier
-versions of their database, to tell in which layer each package first appeared.
+versions of their database, to tell in which layer each package first appeared, and read the
+file lists of their packages, to tell which language packages an OS package installed
+(`ownership`).
 """
 
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from dockopt.catalog.model import Package
+from dockopt.catalog.ownership import LanguagePaths, mark_owned
 from dockopt.image.model import EntryType, FileEntry
 from dockopt.image.scan import LayerRef, ScanResult, Visitor
 
@@ -49,6 +52,8 @@ class Context:
     found: dict[str, list[Found]]
     """Per cataloger name: every extracted version, in layer order."""
     notes: list[str] = field(default_factory=list)
+    owners: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Path -> (package type, name) of the OS package whose surviving file list holds it."""
 
     def surviving(self, cataloger: str) -> list[Found]:
         return [f for f in self.found.get(cataloger, ()) if f.survives]
@@ -71,6 +76,10 @@ class Cataloger:
     """Basenames that start with one of these (versioned names: `libpython3.11.so.1.0`)."""
     executables = False
     """Also offered every executable regular file (Go binaries have no telling name)."""
+    file_lists = False
+    """An OS package database that reads its packages' file lists; keeps only the listed paths
+    `keep_listed` accepts (those a language cataloger could have found a package by)."""
+    keep_listed: Callable[[str], bool] = staticmethod(lambda path: False)
 
     def wants(self, path: str, entry: FileEntry) -> int:
         """Bytes of content wanted (0: none)."""
@@ -106,6 +115,10 @@ class CatalogVisitor(Visitor):
         self.prefix_tuple = tuple(p for p, _ in self.by_prefix)
         self.by_name_prefix = [(p, c) for c in self.catalogers for p in c.name_prefixes]
         self.name_prefix_tuple = tuple(p for p, _ in self.by_name_prefix)
+        language_paths = LanguagePaths(c for c in self.catalogers if not c.file_lists)
+        for c in self.catalogers:
+            if c.file_lists:
+                c.keep_listed = language_paths
         self._pending: dict[tuple[str, str], list[Cataloger]] = {}
         self._store: dict[str, list[tuple[LayerRef, FileEntry, Any]]] = {}
         self.packages: list[Package] = []
@@ -171,6 +184,7 @@ class CatalogVisitor(Visitor):
                 self.notes.append(f"{c.name}: failed: {type(exc).__name__}: {exc}")
                 continue
             self.packages.extend(packages)
+        self.packages = mark_owned(self.packages, ctx.owners)
         self.distro = ctx.distro
 
 

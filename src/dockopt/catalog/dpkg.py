@@ -1,5 +1,6 @@
 """Debian packages: `/var/lib/dpkg/status` and distroless `status.d/`, licenses from
-machine-readable `/usr/share/doc/<pkg>/copyright`.
+machine-readable `/usr/share/doc/<pkg>/copyright`, and the files each package installed from
+`/var/lib/dpkg/info/<pkg>[:<arch>].list` (for `owned_by` of the language packages among them).
 
 Each package is located in the layer whose status file first lists it at its final version,
 which is where it was installed (the surviving status file is rewritten by every apt layer).
@@ -18,9 +19,16 @@ from dockopt.catalog.model import DEB, Package
 STATUS = "/var/lib/dpkg/status"
 STATUS_D = "/var/lib/dpkg/status.d/"
 DOC = "/usr/share/doc/"
+INFO = "/var/lib/dpkg/info/"
+MAX_LIST = 16 << 20
 MAX_DB = 64 << 20
 MAX_COPYRIGHT = 512 << 10
 _LICENSE_LINE = re.compile(r"^License:[ \t]*(\S.*?)\s*$", re.M)
+# DEP-5's header paragraph opens with `Format:` (early drafts: `Format-Specification:`), but
+# files in the wild put comments or blank lines before it, and older ones point at the DEP-5
+# draft URL rather than copyright-format/1.0: look for the field line near the top.
+_FORMAT_LINE = re.compile(r"^Format(?:-Specification)?:[ \t]*\S", re.M)
+_FORMAT_WINDOW = 2048
 _SOURCE = re.compile(r"^(\S+)(?:\s+\((\S+)\))?")
 
 
@@ -48,17 +56,25 @@ def installed(stanza: dict[str, str]) -> bool:
 
 def copyright_licenses(text: str) -> list[str]:
     """`License:` short names of a machine-readable (DEP-5) copyright file; none for free-form ones."""
-    if not text.startswith("Format:") and "copyright-format" not in text[:400]:
+    if not _FORMAT_LINE.search(text[:_FORMAT_WINDOW]):
         return []
     return [m.group(1) for m in _LICENSE_LINE.finditer(text)]
+
+
+def listed_paths(text: str, keep) -> tuple[str, ...]:
+    """The paths of a dpkg `.list` file (one absolute path a line) that `keep` accepts."""
+    return tuple(line for line in text.split("\n") if line.startswith("/") and keep(line))
 
 
 class DpkgCataloger(Cataloger):
     name = "dpkg"
     basenames = frozenset({"status", "copyright"})
-    prefixes = (STATUS_D,)
+    prefixes = (STATUS_D, INFO)
+    file_lists = True
 
     def wants(self, path, entry):
+        if path.startswith(INFO):
+            return min(entry.size, MAX_LIST) if path.endswith(".list") and "/" not in path[len(INFO):] else 0
         if path == STATUS:
             return min(entry.size, MAX_DB)
         if path.startswith(STATUS_D) and not path.endswith(".md5sums"):
@@ -69,6 +85,9 @@ class DpkgCataloger(Cataloger):
 
     def extract(self, path, data):
         text = data.decode("utf-8", "replace")
+        if path.startswith(INFO):
+            package = path[len(INFO):-len(".list")].split(":", 1)[0]  # `libc6:amd64.list` for Multi-Arch: same
+            return ("list", package, listed_paths(text, self.keep_listed))
         if path.endswith("/copyright") and path.startswith(DOC):
             return ("copyright", copyright_licenses(text))
         return ("db", [s for s in parse_control(text) if installed(s)])
@@ -80,6 +99,11 @@ class DpkgCataloger(Cataloger):
             if f.survives and f.value[0] == "copyright":
                 licenses[f.path[len(DOC):].split("/", 1)[0]] = f.value[1]
         dbs = [f for f in versions if f.value[0] == "db"]
+        installed_names = {s["Package"] for f in dbs if f.survives and f.path == STATUS for s in f.value[1]}
+        for f in versions:
+            if f.survives and f.value[0] == "list" and f.value[1] in installed_names:
+                for listed in f.value[2]:
+                    ctx.owners.setdefault(listed, (DEB, f.value[1]))
         out = []
         for final in (f for f in dbs if f.survives):
             first_layer = self._introduced(final, [f for f in dbs if f.path == final.path])

@@ -17,6 +17,11 @@ CARGO = "cargo"
 GEM = "gem"
 BINARY = "binary"
 """A runtime found by its version string or a well-known file, outside any package database."""
+COMPOSER = "composer"
+NUGET = "nuget"
+
+OS_TYPES = frozenset({DEB, APK, RPM})
+"""Package types of an OS package database: their file lists tell which language packages they installed."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Package:
     version: str
     """Installed version, exactly as recorded (dpkg `1:2.3-4`, rpm `[epoch:]version-release`, Go `v1.2.3`)."""
     type: str
-    """One of deb, apk, rpm, python, npm, java, go, cargo, gem, binary."""
+    """One of deb, apk, rpm, python, npm, java, go, cargo, gem, composer, nuget, binary."""
     purl: str | None = None
     """Package URL (https://github.com/package-url/purl-spec), when known."""
     licenses: tuple[str, ...] = ()
@@ -47,3 +52,7 @@ class Package:
     """CPE 2.3 names (NVD's vendor:product), for packages that have no package-manager identity."""
     found_by: str | None = None
     """Which detector found it (e.g. `python-binary-lib`), where the evidence is a file's content."""
+    owned_by: str | None = None
+    """For a language package whose metadata file an OS package installed (Debian's python3-pip
+    ships pip's dist-info): the purl of that OS package. Its advisories come through the OS
+    package, which the distribution patches; the matcher skips it unless asked not to."""

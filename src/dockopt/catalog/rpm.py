@@ -1,4 +1,5 @@
-"""RPM packages from the sqlite rpmdb (`rpmdb.sqlite`, RHEL 9 / Fedora 33+), headers parsed by hand.
+"""RPM packages from the sqlite rpmdb (`rpmdb.sqlite`, RHEL 9 / Fedora 33+), headers parsed by hand;
+each package's files (DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]) for `owned_by`.
 
 Older images keep a Berkeley DB (`Packages`) or NDB (`Packages.db`) database: those are not
 read, and the catalog says so in its notes rather than report an empty package list silently.
@@ -20,6 +21,9 @@ DB_DIRS = ("/var/lib/rpm/", "/usr/lib/sysimage/rpm/")
 TAGS = {1000: "name", 1001: "version", 1002: "release", 1003: "epoch", 1014: "license", 1022: "arch",
         1044: "sourcerpm", 1011: "vendor"}
 STRING, STRING_ARRAY, I18NSTRING, INT32 = 6, 8, 9, 4
+# File list tags: the whole array is read (the tags above take their first value).
+DIRINDEXES, BASENAMES, DIRNAMES = 1116, 1117, 1118
+ARRAY_TAGS = {DIRINDEXES: "dirindexes", BASENAMES: "basenames", DIRNAMES: "dirnames"}
 
 
 def parse_header(blob: bytes) -> dict[str, object]:
@@ -31,16 +35,40 @@ def parse_header(blob: bytes) -> dict[str, object]:
     out: dict[str, object] = {}
     for i in range(il):
         tag, typ, offset, count = struct.unpack_from(">iiii", blob, 8 + i * 16)
+        pos = store + offset
+        if tag in ARRAY_TAGS:
+            out[ARRAY_TAGS[tag]] = _array(blob, typ, pos, count, store + dl)
+            continue
         key = TAGS.get(tag)
         if key is None:
             continue
-        pos = store + offset
         if typ in (STRING, I18NSTRING, STRING_ARRAY):
             end = blob.index(b"\0", pos)
             out[key] = blob[pos:end].decode("utf-8", "replace")
         elif typ == INT32 and count >= 1:
             out[key] = struct.unpack_from(">i", blob, pos)[0]
     return out
+
+
+def _array(blob: bytes, typ: int, pos: int, count: int, end: int) -> tuple:
+    if typ == INT32:
+        if pos + 4 * count > end:
+            raise ValueError("corrupt rpm header")
+        return struct.unpack_from(f">{count}i", blob, pos)
+    if typ != STRING_ARRAY:
+        return ()
+    items = []
+    for _ in range(count):
+        stop = blob.index(b"\0", pos, end)
+        items.append(blob[pos:stop].decode("utf-8", "replace"))
+        pos = stop + 1
+    return tuple(items)
+
+
+def header_files(header: dict[str, object]) -> list[str]:
+    """The package's installed paths (directory names end with "/" in the header)."""
+    dirs, names, index = header.get("dirnames", ()), header.get("basenames", ()), header.get("dirindexes", ())
+    return [dirs[i] + name for i, name in zip(index, names) if 0 <= i < len(dirs)]  # type: ignore[index, operator, arg-type]
 
 
 def read_sqlite_rpmdb(data: bytes) -> list[dict[str, object]]:
@@ -70,6 +98,7 @@ def evr(h: dict[str, object]) -> str:
 class RpmCataloger(Cataloger):
     name = "rpm"
     basenames = frozenset({"rpmdb.sqlite", "rpmdb.sqlite-wal", "Packages", "Packages.db"})
+    file_lists = True
 
     def wants(self, path, entry):
         if not path.startswith(DB_DIRS):
@@ -81,8 +110,13 @@ class RpmCataloger(Cataloger):
             return ("wal", []) if data else None
         if not path.endswith("rpmdb.sqlite"):
             return ("other", [])
-        return ("db", [{"Package": h["name"], "Version": evr(h), "Architecture": h.get("arch", ""), **h}
-                       for h in read_sqlite_rpmdb(data)])
+        rows = []
+        for h in read_sqlite_rpmdb(data):
+            files = tuple(p for p in header_files(h) if self.keep_listed(p))
+            for key in ARRAY_TAGS.values():
+                h.pop(key, None)
+            rows.append({"Package": h["name"], "Version": evr(h), "Architecture": h.get("arch", ""), **h, "files": files})
+        return ("db", rows)
 
     def build(self, ctx: Context) -> list[Package]:
         found = ctx.found.get(self.name, [])
@@ -100,6 +134,8 @@ class RpmCataloger(Cataloger):
         for final in (f for f in dbs if f.survives):
             first = DpkgCataloger._introduced(final, [f for f in dbs if f.path == final.path])
             for h in final.value[1]:
+                for listed in h["files"]:
+                    ctx.owners.setdefault(listed, (RPM, str(h["name"])))
                 where = first.get((h["Package"], h["Version"], h["Architecture"])) or final
                 src = str(h.get("sourcerpm") or "")
                 source_name = src.rsplit("-", 2)[0] if src.endswith(".src.rpm") else None

@@ -1,4 +1,10 @@
-"""CycloneDX 1.6 JSON, built with cyclonedx-python-lib: one component per package, each with its purl."""
+"""CycloneDX 1.6 JSON, built with cyclonedx-python-lib: one component per package, each with its purl.
+
+A language package an OS package installed (`owned_by`) stays a top-level component, as syft
+keeps it; the OS package's entry in `dependencies` lists it, the way trivy's CycloneDX expresses
+what a package holds (syft drops its ownership-by-file-overlap relationship in CycloneDX), and
+its `dockopt:owned-by` property names the owner's purl.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +48,8 @@ def to_cyclonedx(catalog: Catalog) -> str:
         bom.metadata.properties.add(Property(name="dockopt:distro",
                                              value=f"{catalog.distro.id} {catalog.distro.version_id or ''}".strip()))
     used: set[str] = set()
+    by_purl: dict[str, object] = {}
+    owned: list[tuple[str, object]] = []
     for p in catalog.packages:
         ref = p.purl or f"{p.type}:{p.name}@{p.version}"
         n, unique = 1, ref
@@ -61,6 +69,8 @@ def to_cyclonedx(catalog: Catalog) -> str:
             props.append(Property(name="dockopt:found-by", value=p.found_by))
         for other in p.cpes[1:]:  # CycloneDX has one `cpe` per component
             props.append(Property(name="dockopt:cpe23", value=other))
+        if p.owned_by:
+            props.append(Property(name="dockopt:owned-by", value=p.owned_by))
         group, name = (p.name.split(":", 1) if p.type == "java" and ":" in p.name else (None, p.name))
         component = Component(name=name, group=group, version=p.version, bom_ref=unique,
                               purl=PackageURL.from_string(p.purl) if p.purl else None,
@@ -68,4 +78,12 @@ def to_cyclonedx(catalog: Catalog) -> str:
                               licenses=_licenses(p), properties=props)
         bom.components.add(component)
         bom.register_dependency(subject, [component])
+        if p.purl:
+            by_purl.setdefault(p.purl, component)
+        if p.owned_by:
+            owned.append((p.owned_by, component))
+    for owner_purl, component in owned:
+        owner = by_purl.get(owner_purl)
+        if owner is not None:
+            bom.register_dependency(owner, [component])
     return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"

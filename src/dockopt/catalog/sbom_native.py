@@ -24,6 +24,7 @@ def to_json(catalog: Catalog) -> dict:
             "source_name": p.source_name, "source_version": p.source_version, "cpes": list(p.cpes),
             "found_by": p.found_by,
             "locations": [{"layer": d, "path": path} for d, path in p.locations], "from_base": p.from_base,
+            "owned_by": p.owned_by,
         } for p in catalog.packages],
         "notes": catalog.notes,
     }

@@ -1,4 +1,6 @@
-"""SPDX 2.3 JSON, written directly: the image is the described package and CONTAINS every other.
+"""SPDX 2.3 JSON, written directly: the image is the described package and CONTAINS every other;
+an OS package also CONTAINS each language package it installed (`owned_by`; syft writes its
+ownership-by-file-overlap as OTHER with a comment, CONTAINS says the same in SPDX's own words).
 
 Licenses that are not SPDX expressions become `LicenseRef-` identifiers declared in
 `hasExtractedLicensingInfos`, so the document stays valid without losing what the package said.
@@ -57,6 +59,8 @@ def to_spdx(catalog: Catalog, created: datetime | None = None) -> dict:
     }]
     relationships = [{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": image_id}]
     used: set[str] = set()
+    ids_by_purl: dict[str, str] = {}
+    owned: list[tuple[str, str]] = []
     for p in catalog.packages:
         base_id = "SPDXRef-Package-" + _spdx_id(f"{p.type}-{p.name}-{p.version}")
         ident, n = base_id, 1
@@ -77,6 +81,14 @@ def to_spdx(catalog: Catalog, created: datetime | None = None) -> dict:
             entry["externalRefs"] = refs
         packages.append(entry)
         relationships.append({"spdxElementId": image_id, "relationshipType": "CONTAINS", "relatedSpdxElement": ident})
+        if p.purl:
+            ids_by_purl.setdefault(p.purl, ident)
+        if p.owned_by:
+            owned.append((p.owned_by, ident))
+    for owner_purl, ident in owned:
+        if owner_purl in ids_by_purl:
+            relationships.append({"spdxElementId": ids_by_purl[owner_purl], "relationshipType": "CONTAINS",
+                                  "relatedSpdxElement": ident})
     doc = {
         "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": name,
         "documentNamespace": f"https://dockopt.invalid/spdx/{_spdx_id(name)}-{uuid.uuid4()}",

@@ -8,7 +8,7 @@ from dockopt.cli.common import REFERENCE_HELP, insecure_option, parse_platform, 
 
 
 @click.command(help=f"""Software bill of materials of an image: OS packages (dpkg, apk, rpm), Python, npm,
-Java archives and Go binaries, with licenses (SPDX expressions), purls, and where each was found
+Java archives, Go binaries, Ruby gems, PHP Composer, .NET and Rust, with licenses (SPDX expressions), purls, and where each was found
 (layer and path, base image or your layers). Layers are read once, nothing is extracted to disk.
 
   dockopt sbom app:1.0

@@ -25,6 +25,10 @@ FORMATS = ["table", "json", "sarif", "cyclonedx"]
               help="Exit 1 when a vulnerability at or above this severity remains (info, low, medium, high, critical).")
 @click.option("--only-fixed", is_flag=True, default=None,
               help="Report only vulnerabilities that have a fixed version.")
+@click.option("--match-owned", is_flag=True, default=None,
+              help="Also match language packages that an OS package installed (e.g. Debian's python3-pip) in "
+                   "their language ecosystem; by default they are matched through the OS package only "
+                   "(trivy's --detection-priority comprehensive). Config: scan.match-owned.")
 @click.option("--ignore-file", type=click.Path(path_type=Path), metavar="FILE",
               help="YAML ignore rules: id, optional package, reason, optional expires date.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: table).")
@@ -35,8 +39,8 @@ FORMATS = ["table", "json", "sarif", "cyclonedx"]
 @insecure_option
 @timeout_option
 def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str | None, only_fixed: bool | None,
-         ignore_file: Path | None, fmt: str | None, output: Path | None, quiet: bool, platform: str | None,
-         plain_http: bool | None, timeout: float) -> None:
+         match_owned: bool | None, ignore_file: Path | None, fmt: str | None, output: Path | None, quiet: bool,
+         platform: str | None, plain_http: bool | None, timeout: float) -> None:
     """Find known vulnerabilities (OSV data) in an image's or an SBOM's packages.
 
     An image's packages are catalogued in one pass over its layers (as `dockopt sbom` does).
@@ -52,6 +56,7 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
     fail_on = fail_on or config.get("fail-on")
     threshold = Severity.parse(str(fail_on)) if fail_on else None
     only_fixed = bool(config.get("only-fixed", False)) if only_fixed is None else only_fixed
+    match_owned = config_flag(config, "match-owned") if match_owned is None else match_owned
     fmt = fmt or config.get("format") or "table"
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r} in config (expected one of: {', '.join(FORMATS)})")
@@ -77,7 +82,7 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
             notes.append(f"{packages.skipped} SBOM entries without a usable package URL were not matched")
         target = "stdin" if str(sbom) == "-" else str(sbom)
     report = scan_packages(packages, resolve_db(db_path), target=target, only_fixed=only_fixed, rules=rules,
-                           notes=notes)
+                           notes=notes, match_owned=match_owned)
     if fmt == "json":
         text = render_json(report)
     elif fmt == "sarif":
@@ -97,6 +102,13 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
         click.echo(f"dockopt: note: {note}", err=True)
     if threshold is not None and any(m.severity >= threshold for m in report.matches):
         sys.exit(EXIT_FINDINGS)
+
+
+def config_flag(config: dict, key: str) -> bool:
+    value = config.get(key, False)
+    if not isinstance(value, bool):
+        raise UsageError(f"config scan.{key} must be true or false, not {value!r}")
+    return value
 
 
 def image_packages(image: str, quiet: bool, platform: str | None, plain_http: bool | None,

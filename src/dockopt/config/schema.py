@@ -44,6 +44,7 @@ SECTIONS: dict[str, Obj] = {
     "scan": section({
         "fail-on": Str(),
         "only-fixed": Bool(),
+        "match-owned": Bool(),
         "format": Str(),
         "ignore-file": Str(),
         "ignore": OneOf((ListOf(IGNORE_RULE), Obj({"ignore": ListOf(IGNORE_RULE)}, report_unknown=True))),

@@ -45,6 +45,8 @@ LANGUAGE_ECOSYSTEMS = {
     "java": "Maven",
     "cargo": "crates.io",
     "gem": "RubyGems",
+    "composer": "Packagist",
+    "nuget": "NuGet",
 }
 
 # Binary runtimes (type "binary", catalog/runtimes.py) that an OSV ecosystem covers, by package
@@ -68,6 +70,8 @@ PURL_TYPES = {
     "cargo": "cargo",
     "gem": "gem",
     "generic": "binary",
+    "composer": "composer",
+    "nuget": "nuget",
 }
 
 _PYPI_SEPARATORS = re.compile(r"[-_.]+")

@@ -70,7 +70,7 @@ def package_from_purl(purl_text: str, *, licenses: tuple[str, ...] = (),
     distro_id = distro_version = None
     if kind == "java" and purl.namespace:
         name = f"{purl.namespace}:{purl.name}"
-    elif kind in ("npm", "go") and purl.namespace:
+    elif kind in ("npm", "go", "composer") and purl.namespace:  # composer: vendor/name, as Packagist names it
         name = f"{purl.namespace}/{purl.name}"
     if kind in ("deb", "apk", "rpm"):
         distro_id, distro_version = _split_distro(qualifiers.get("distro"))
@@ -107,11 +107,18 @@ def read_sbom(path: Path) -> SbomPackages:
     data = load_json(raw, f"SBOM {name}", max_bytes=MAX_SBOM)
     if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
         check(data, CYCLONEDX, f"SBOM {name}")
-        return _from_cyclonedx(data)
+        return _with_owners(_from_cyclonedx(data), data)
     if isinstance(data, dict) and str(data.get("spdxVersion", "")).startswith("SPDX-"):
         check(data, SPDX, f"SBOM {name}")
-        return _from_spdx(data)
+        return _with_owners(_from_spdx(data), data)
     raise InputError(f"{path} is neither a CycloneDX JSON nor an SPDX JSON document")
+
+
+def _with_owners(packages: SbomPackages, data: dict[str, Any]) -> SbomPackages:
+    from dockopt.vuln.sbom_ownership import mark_sbom_owned
+
+    mark_sbom_owned(packages, data)
+    return packages
 
 
 def _cdx_licenses(component: dict[str, Any]) -> tuple[str, ...]:

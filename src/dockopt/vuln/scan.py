@@ -16,11 +16,18 @@ from dockopt.vuln.report import ScanReport
 
 
 def scan_packages(packages: Sequence[Package], db_path: Path, *, target: str, only_fixed: bool = False,
-                  rules: Sequence[ignores.IgnoreRule] = (), notes: Sequence[str] = ()) -> ScanReport:
+                  rules: Sequence[ignores.IgnoreRule] = (), notes: Sequence[str] = (),
+                  match_owned: bool = False) -> ScanReport:
+    """`match_owned`: also match language packages an OS package installed (`owned_by`) in
+    their language ecosystem; by default their advisories come through the OS package only."""
+    matched, owned = select_matched(packages, match_owned)
     with VulnDB(db_path) as store:
-        result = match_packages(packages, store)
+        result = match_packages(matched, store)
         feeds = store.feeds()
     all_notes = list(notes) + result.notes
+    if owned:
+        all_notes.append(f"{owned} language package(s) installed by OS packages were matched through their OS "
+                         f"package only (--match-owned matches them in their language ecosystem too)")
     matches = result.matches
     if only_fixed:
         matches = [m for m in matches if m.fixed_version]
@@ -34,3 +41,15 @@ def scan_packages(packages: Sequence[Package], db_path: Path, *, target: str, on
         all_notes.append(f"vulnerability data is old ({named}{more}); run `dockopt db update`")
     return ScanReport(target=target, packages=len(packages), matches=matches, ignored=ignored, notes=all_notes,
                       db_path=str(db_path), feeds=feeds, package_list=list(packages))
+
+
+def select_matched(packages: Sequence[Package], match_owned: bool) -> tuple[list[Package], int]:
+    """The packages to look up, and how many owned language packages were left out.
+
+    Debian's python3-pip ships pip's dist-info; Debian patches it and its advisories name the
+    source package python-pip, so PyPI's records for that pip version are false alarms (trivy
+    PR 8842 skips such files; `--detection-priority comprehensive` brings them back)."""
+    if match_owned:
+        return list(packages), 0
+    kept = [p for p in packages if p.owned_by is None]
+    return kept, len(packages) - len(kept)
