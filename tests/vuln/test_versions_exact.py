@@ -1,0 +1,35 @@
+"""Exact behaviour of the version schemes at the edges their oracles do not reach: surrounding
+whitespace, colons inside upstream versions, and the messages of rejected versions."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockopt.vuln.versions import InvalidVersion, compare
+from dockopt.vuln.versions.debian import split
+
+
+def test_debian_split():
+    assert split(" 1:2.0:1-3~b ") == (1, "2.0:1", "3~b")   # dpkg strips blanks; only the first ':' is the epoch
+    assert split("2.0") == (0, "2.0", "")
+    assert split("1.0-2-3") == (0, "1.0-2", "3")             # the last '-' starts the revision
+    assert compare("debian", "\t1.0\n", "1.0") == 0
+    assert compare("debian", "1:2:0", "1:2:1") == -1
+
+
+@pytest.mark.parametrize("text,message", [
+    ("x:1.0", "bad epoch in Debian version 'x:1.0'"),
+    ("abc", "not a Debian version: 'abc'"),
+    ("1.0-a_b", "not a Debian version: '1.0-a_b'"),
+    ("1.0 2", "not a Debian version: '1.0 2'"),
+    ("-1", "not a Debian version: '-1'"),
+])
+def test_debian_rejections_name_the_version(text, message):
+    with pytest.raises(InvalidVersion) as info:
+        split(text)
+    assert str(info.value) == message
+
+
+def test_debian_revision_charset():
+    assert split("1.0-1+deb12u1~bpo") == (0, "1.0", "1+deb12u1~bpo")
+    assert split("1.0-A.b") == (0, "1.0", "A.b")
