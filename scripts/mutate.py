@@ -161,6 +161,11 @@ class _Mutator(ast.NodeTransformer):
                 return replacement
         return super().visit(node)
 
+    def visit_Expr(self, node):
+        if isinstance(node.value, ast.Constant):
+            return node   # a docstring of an attribute: documentation, not behaviour
+        return self.generic_visit(node)
+
     # -- annotations are skipped entirely ----------------------------------------------------
     def visit_AnnAssign(self, node):
         if node.value is not None:
@@ -548,17 +553,18 @@ def mutate_module(module: str, tests: list[str], python: str, exclusions: list[d
             mutant.status = "unreached"
             result.unreached += 1
             continue
-        reason = _excluded(mutant, exclusions)
-        if reason:
-            mutant.status, mutant.reason = "excluded", reason
-            result.excluded += 1
-            continue
         # A module-level line runs once, at import, under whichever test imported the module
         # first: every test of the module depends on it.
         everything = "" in lines[mutant.line] or mutant.function == "<module>"
         selected = tests if everything else sorted(
             lines[mutant.line], key=lambda node: (_file_rank(node, tests), node))
+        # A mutant the tests kill is never excluded: an exclusion only explains a survivor.
         status = run_mutant(live, mutated_code(module, source, mutant.index), selected)
+        reason = _excluded(mutant, exclusions) if status == "survived" else None
+        if reason:
+            mutant.status, mutant.reason = "excluded", reason
+            result.excluded += 1
+            continue
         mutant.status = status
         result.reachable += 1
         if status == "survived":
