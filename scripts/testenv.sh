@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Test environment for dockopt: a Docker engine, base images and a local registry.
 #
-#   scripts/testenv.sh up     install what is missing, start what is not running, print env lines
-#   scripts/testenv.sh down   stop only what an earlier `up` started
-#   scripts/testenv.sh env    print the env lines (DOCKER_HOST, DOCKOPT_TEST_REGISTRY)
+#   scripts/testenv.sh up [--minimal]  install what is missing, start what is not running, print
+#                                      env lines; --minimal: only the engine and the Debian base
+#                                      image (what scripts/try.sh needs), no test oracles or registry
+#   scripts/testenv.sh down            stop only what an earlier `up` started
+#   scripts/testenv.sh env             print the env lines (DOCKER_HOST, DOCKOPT_TEST_REGISTRY)
+#   scripts/testenv.sh clean           stop what any `up` started and remove everything `up` and
+#                                      the tests created: the state dir (private engine's data,
+#                                      registry storage, logs) and the cached base-image tarball
 #
+# Use it as `env_lines=$(bash scripts/testenv.sh up) || exit 2; eval "$env_lines"`: a failing
+# `up` prints one line on stderr and exits 2, and a bare `eval "$(…)"` would hide that.
 # An engine that is already reachable (DOCKER_HOST, /var/run/docker.sock, or our own socket
-# from an earlier `up`) is used as it is and never stopped by `down`.
+# from an earlier `up`) is used as it is and never stopped by `down` or `clean`.
 set -euo pipefail
 
 STATE=${DOCKOPT_TESTENV_DIR:-/var/tmp/dockopt-testenv}
@@ -27,6 +34,8 @@ install_packages() {
   command -v dockerd >/dev/null || missing+=(docker.io)
   [ -x /usr/bin/docker ] || missing+=(docker.io)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
+  if [ "$MINIMAL" != 1 ]; then
   [ -x /bin/busybox ] || missing+=(busybox-static)
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   command -v dpkg >/dev/null || missing+=(dpkg)
@@ -38,12 +47,13 @@ install_packages() {
   command -v rpmbuild >/dev/null || missing+=(rpm)  # catalog tests: a real sqlite rpmdb and its oracle
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)  # private keys planted by the hygiene tests
   command -v openssl >/dev/null || missing+=(openssl)
-  [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     need_root "install ${missing[*]}"
-    log "installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    log "installing ${missing[*]} from Debian (a minute or two)"
+    apt-get update -qq >"$STATE/apt.log" 2>&1 || { log "apt-get update failed; see $STATE/apt.log"; exit 2; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+      >>"$STATE/apt.log" 2>&1 || { log "installing ${missing[*]} failed; see $STATE/apt.log"; exit 2; }
   fi
 }
 
@@ -73,7 +83,7 @@ start_engine() {
     if ! kill -0 "$(cat "$STATE/dockerd.started")" 2>/dev/null; then break; fi
     sleep 0.5
   done
-  log "dockerd did not come up; last log lines:"; tail -n 20 "$STATE/dockerd.log" >&2; exit 2
+  log "dockerd did not come up; see $STATE/dockerd.log"; exit 2
 }
 
 debian_mirror() {
@@ -96,7 +106,7 @@ build_bases() {
       local root; root=$(mktemp -d "$STATE/rootfs.XXXXXX")
       log "debootstrap bookworm minbase from $(debian_mirror) (about 30 s)"
       debootstrap --variant=minbase bookworm "$root" "$(debian_mirror)" >"$STATE/debootstrap.log" 2>&1 \
-        || { log "debootstrap failed; see $STATE/debootstrap.log"; tail -n 5 "$STATE/debootstrap.log" >&2; exit 2; }
+        || { log "debootstrap failed; see $STATE/debootstrap.log"; exit 2; }
       # Trust the same certificate authorities as the host, so pip/npm inside builds work.
       mkdir -p "$root/etc/ssl/certs" && cp "$certs" "$root/etc/ssl/certs/ca-certificates.crt"
       rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
@@ -106,7 +116,7 @@ build_bases() {
     log "importing $DEBIAN_IMAGE"
     docker_cli import "${env_changes[@]}" --change 'CMD ["bash"]' "$tarball" "$DEBIAN_IMAGE" >/dev/null
   fi
-  if ! docker_cli image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1; then
+  if [ "$MINIMAL" != 1 ] && ! docker_cli image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1; then
     local root; root=$(mktemp -d "${STATE:-/tmp}/busybox.XXXXXX")
     mkdir -p "$root/bin" "$root/etc/ssl/certs" "$root/tmp"
     cp /bin/busybox "$root/bin/busybox"
@@ -140,7 +150,7 @@ YML
   nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
   echo $! >"$STATE/registry.started"
   for _ in $(seq 1 40); do registry_ok && return 0; sleep 0.25; done
-  log "registry did not come up"; tail -n 20 "$STATE/registry.log" >&2; exit 2
+  log "registry did not come up; see $STATE/registry.log"; exit 2
 }
 
 print_env() {
@@ -149,29 +159,52 @@ print_env() {
   echo "export DOCKOPT_TEST_REGISTRY=$REGISTRY_ADDR"
 }
 
+# Alive and not a zombie: `kill -0` succeeds on a zombie (an exited child nobody reaped yet).
+alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
 stop_pidfile() {
   local f="$1" name="$2"
   [ -f "$f" ] || return 0
   local pid; pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     log "stopping $name ($pid)"
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.5; done
+    if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$f"
 }
 
+clean() {
+  stop_pidfile "$STATE/registry.started" docker-registry
+  stop_pidfile "$STATE/dockerd.started" dockerd
+  if [ -d "$STATE" ]; then
+    # A stopped dockerd unmounts its layers; refuse to delete through a mount that is left.
+    if grep -q " $STATE/" /proc/mounts 2>/dev/null; then
+      log "something is still mounted under $STATE (see /proc/mounts); unmount it, then run clean again"; exit 2
+    fi
+    log "removing $STATE ($(du -sh "$STATE" 2>/dev/null | cut -f1))"
+    rm -rf "$STATE"
+  fi
+  if [ -d "$CACHE" ]; then
+    log "removing $CACHE ($(du -sh "$CACHE" 2>/dev/null | cut -f1))"
+    rm -rf "$CACHE"
+  fi
+}
+
+MINIMAL=0
+[ "${2:-}" = --minimal ] && MINIMAL=1
+
 case "${1:-}" in
   up)
-    mkdir -p "$STATE"
+    mkdir -p "$STATE" 2>/dev/null || { log "cannot create $STATE; set DOCKOPT_TESTENV_DIR to a writable folder"; exit 2; }
     install_packages
     host=$(pick_engine)
     started=""
     if [ -z "$host" ]; then start_engine; host="unix://$SOCK"; started="engine"; fi
     export DOCKER_HOST="$host"
     build_bases
-    if ! registry_ok; then start_registry; started="$started registry"; fi
+    if [ "$MINIMAL" != 1 ] && ! registry_ok; then start_registry; started="$started registry"; fi
     print_env
     # What this `up` started, so the matching `down` stops exactly that.
     echo "export DOCKOPT_TESTENV_STARTED='${started# }'"
@@ -184,5 +217,6 @@ case "${1:-}" in
     case " $what " in *" engine "*) stop_pidfile "$STATE/dockerd.started" dockerd ;; esac
     ;;
   env) print_env ;;
-  *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
+  clean) clean ;;
+  *) echo "usage: $0 up [--minimal]|down|env|clean" >&2; exit 2 ;;
 esac

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _engine_missing(reason: str) -> None:
     unavailable(f"Docker engine required but unavailable: {reason}",
-                f"no Docker engine: {reason} (run scripts/testenv.sh up)")
+                f"no Docker engine: {reason} (run scripts/testenv.sh up and export the DOCKER_HOST it prints)")
 
 
 @pytest.fixture(scope="session")

@@ -138,73 +138,23 @@ def load_json_object(data: bytes | str, what: str, **caps: Any) -> dict[str, Any
 def load_yaml(text: str | bytes, what: str, *, max_bytes: int = MAX_DOCUMENT,
               max_depth: int = MAX_DEPTH, max_nodes: int = MAX_YAML_NODES,
               error: type[DockoptError] = InputError) -> Any:
-    """Parse one untrusted YAML document (safe tags only) with size, depth and alias caps.
+    """Parse one untrusted YAML document (plain data only) with size, depth and alias caps.
 
-    The document is composed to a node graph first (aliases share nodes, so this is small even
-    for an alias bomb); the graph's expanded size and depth are measured without recursion, and
-    only then is it constructed. Constructor failures (a date like 2025-13-45) name the line.
+    Built from parser events without recursion (`safeyaml`); scalars mean what they mean in
+    `yaml.safe_load`. A bad value (a date like 2025-13-45) is an error naming its line.
     """
     if len(text) > max_bytes:
         raise error(f"{what}: YAML document too large ({len(text)} bytes; the limit is {max_bytes})")
     import yaml
 
-    loader = _BoundedLoader(text)
+    from dockopt import safeyaml
+
     try:
-        try:
-            node = loader.get_single_node()
-        except RecursionError:
-            raise error(f"{what}: nested too deeply") from None
-        except yaml.YAMLError as exc:
-            raise error(f"{what}: not valid YAML ({_yaml_problem(exc)})") from None
-        if node is None:
-            return None
-        _check_graph(node, what, max_depth, max_nodes, error)
-        try:
-            return loader.construct_document(node)
-        except yaml.YAMLError as exc:
-            raise error(f"{what}: not valid YAML ({_yaml_problem(exc)})") from None
-    finally:
-        loader.dispose()
-
-
-def _check_graph(root: Any, what: str, max_depth: int, max_nodes: int,
-                 error: type[DockoptError]) -> None:
-    """Expanded node count and depth of a composed YAML graph, post-order with memo."""
-    import yaml
-
-    def children(node: Any) -> list[Any]:
-        if isinstance(node, yaml.SequenceNode):
-            return list(node.value)
-        if isinstance(node, yaml.MappingNode):
-            return [part for pair in node.value for part in pair]
-        return []
-
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            kids = children(node)
-            size[key] = 1 + sum(size[id(k)] for k in kids)
-            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
-            on_path.discard(key)
-            if size[key] > max_nodes:
-                raise error(f"{what}: aliases expand to more than {max_nodes} nodes")
-            if depth[key] > max_depth:
-                raise error(f"{what}: nested deeper than {max_depth} levels")
-            continue
-        if key in size:
-            continue
-        if key in on_path:
-            raise error(f"{what}: an alias refers to itself")
-        on_path.add(key)
-        stack.append((node, True))
-        for kid in children(node):
-            if id(kid) not in size:
-                stack.append((kid, False))
+        return safeyaml.load(text, max_depth, max_nodes)
+    except safeyaml.YamlRefused as exc:
+        raise error(f"{what}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{what}: not valid YAML ({_yaml_problem(exc)})") from None
 
 
 def _yaml_problem(exc: Exception) -> str:
@@ -226,37 +176,3 @@ def type_name(value: Any) -> str:
         return "a boolean"
     return {dict: "an object", list: "a list", str: "a string", int: "a number",
             float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _make_loader() -> type:
-    import yaml
-
-    class BoundedLoader(yaml.SafeLoader):
-        """SafeLoader (pure Python: its composer recurses in Python, so depth is a clean
-        RecursionError rather than a C stack overflow) whose constructor errors carry a line."""
-
-        def construct_object(self, node: Any, deep: bool = False) -> Any:
-            try:
-                return super().construct_object(node, deep=deep)
-            except yaml.YAMLError:
-                raise
-            except (ValueError, TypeError, OverflowError) as exc:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"invalid value {node.value!r}: {_first_line(exc)}"
-                    if isinstance(node, yaml.ScalarNode) else _first_line(exc), node.start_mark) from None
-
-    return BoundedLoader
-
-
-class _LazyLoader:
-    """Builds the loader class on first use: yaml costs a tenth of the start-up."""
-
-    cls: type | None = None
-
-    def __call__(self, text: str | bytes) -> Any:
-        if _LazyLoader.cls is None:
-            _LazyLoader.cls = _make_loader()
-        return _LazyLoader.cls(text)
-
-
-_BoundedLoader = _LazyLoader()

@@ -58,7 +58,7 @@ def test_import_directory_keeps_aliases_drops_withdrawn_and_git_only(fixture_db)
         assert db.ecosystem_counts()["Debian:12"] == 2
         # The GO record's placeholder dates (0001-01-01) are ignored for the feed's as-of time.
         feeds = {f.name: f for f in db.feeds()}
-        assert feeds["Go"].records == 2 and feeds["Go"].as_of == "2024-01-01T00:00:00Z"
+        assert feeds["Go"].records == 3 and feeds["Go"].as_of == "2024-01-01T00:00:00Z"
         assert db.record("GO-2099-4001").modified == "0001-01-01T00:00:00Z"
 
 

@@ -40,7 +40,9 @@ def test_distro_purls_carry_source_and_release():
     assert lookups(bare)[0] == ("Ubuntu:22.04:LTS", "bash", "5.1-6ubuntu1")
     rpm = package_from_purl("pkg:rpm/rocky/bash@5.1.8-6.el9?distro=rocky-9.3")
     assert lookups(rpm) == [("Rocky Linux:9", "bash", "5.1.8-6.el9")]
-    assert package_from_purl("pkg:generic/thing@1.0") is None
+    # Generic purls are binary runtimes: looked up only where OSV covers them (the Go toolchain).
+    assert lookups(package_from_purl("pkg:generic/thing@1.0")) == []
+    assert lookups(package_from_purl("pkg:generic/go@1.19.8")) == [("Go", "stdlib", "1.19.8"), ("Go", "toolchain", "1.19.8")]
     assert package_from_purl("not a purl") is None
 
 

@@ -67,6 +67,8 @@ class Cataloger:
     basenames: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
+    name_prefixes: tuple[str, ...] = ()
+    """Basenames that start with one of these (versioned names: `libpython3.11.so.1.0`)."""
     executables = False
     """Also offered every executable regular file (Go binaries have no telling name)."""
 
@@ -102,6 +104,8 @@ class CatalogVisitor(Visitor):
         self.suffix_tuple = tuple(s for s, _ in self.by_suffix)
         self.by_prefix = [(p, c) for c in self.catalogers for p in c.prefixes]
         self.prefix_tuple = tuple(p for p, _ in self.by_prefix)
+        self.by_name_prefix = [(p, c) for c in self.catalogers for p in c.name_prefixes]
+        self.name_prefix_tuple = tuple(p for p, _ in self.by_name_prefix)
         self._pending: dict[tuple[str, str], list[Cataloger]] = {}
         self._store: dict[str, list[tuple[LayerRef, FileEntry, Any]]] = {}
         self.packages: list[Package] = []
@@ -120,6 +124,8 @@ class CatalogVisitor(Visitor):
             candidates.extend(c for s, c in self.by_suffix if base.endswith(s) and c not in candidates)
         if self.prefix_tuple and path.startswith(self.prefix_tuple):
             candidates.extend(c for p, c in self.by_prefix if path.startswith(p) and c not in candidates)
+        if self.name_prefix_tuple and base.startswith(self.name_prefix_tuple):
+            candidates.extend(c for p, c in self.by_name_prefix if base.startswith(p) and c not in candidates)
         if self.exec_catalogers and entry.mode & 0o111:
             candidates.extend(c for c in self.exec_catalogers if c not in candidates)
         if not candidates:

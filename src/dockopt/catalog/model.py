@@ -15,6 +15,8 @@ JAVA = "java"
 GO = "go"
 CARGO = "cargo"
 GEM = "gem"
+BINARY = "binary"
+"""A runtime found by its version string or a well-known file, outside any package database."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Package:
     version: str
     """Installed version, exactly as recorded (dpkg `1:2.3-4`, rpm `[epoch:]version-release`, Go `v1.2.3`)."""
     type: str
-    """One of deb, apk, rpm, python, npm, java, go, cargo, gem."""
+    """One of deb, apk, rpm, python, npm, java, go, cargo, gem, binary."""
     purl: str | None = None
     """Package URL (https://github.com/package-url/purl-spec), when known."""
     licenses: tuple[str, ...] = ()
@@ -41,3 +43,7 @@ class Package:
     """Where it was found: (layer diff-ID, absolute path) pairs."""
     from_base: bool | None = None
     """True when it comes from the base image's layers, False from the user's layers, None unknown."""
+    cpes: tuple[str, ...] = ()
+    """CPE 2.3 names (NVD's vendor:product), for packages that have no package-manager identity."""
+    found_by: str | None = None
+    """Which detector found it (e.g. `python-binary-lib`), where the evidence is a file's content."""

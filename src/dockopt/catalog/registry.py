@@ -14,6 +14,7 @@ def default_catalogers() -> list[Cataloger]:
     from dockopt.catalog.osrelease import OsReleaseCataloger
     from dockopt.catalog.python import PythonCataloger
     from dockopt.catalog.rpm import RpmCataloger
+    from dockopt.catalog.runtimes import RuntimeCataloger
 
     return [OsReleaseCataloger(), DpkgCataloger(), ApkCataloger(), RpmCataloger(), PythonCataloger(),
-            NpmCataloger(), JavaCataloger(), GoCataloger()]
+            NpmCataloger(), JavaCataloger(), GoCataloger(), RuntimeCataloger()]

@@ -57,9 +57,14 @@ def to_cyclonedx(catalog: Catalog) -> str:
             props.append(Property(name="dockopt:from-base", value=str(p.from_base).lower()))
         if p.source_name and p.source_name != p.name:
             props.append(Property(name="dockopt:source-package", value=p.source_name))
+        if p.found_by:
+            props.append(Property(name="dockopt:found-by", value=p.found_by))
+        for other in p.cpes[1:]:  # CycloneDX has one `cpe` per component
+            props.append(Property(name="dockopt:cpe23", value=other))
         group, name = (p.name.split(":", 1) if p.type == "java" and ":" in p.name else (None, p.name))
         component = Component(name=name, group=group, version=p.version, bom_ref=unique,
                               purl=PackageURL.from_string(p.purl) if p.purl else None,
+                              cpe=p.cpes[0] if p.cpes else None,
                               licenses=_licenses(p), properties=props)
         bom.components.add(component)
         bom.register_dependency(subject, [component])

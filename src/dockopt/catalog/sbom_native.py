@@ -21,7 +21,8 @@ def to_json(catalog: Catalog) -> dict:
         "summary": dict(sorted(Counter(p.type for p in catalog.packages).items())),
         "packages": [{
             "name": p.name, "version": p.version, "type": p.type, "purl": p.purl, "licenses": list(p.licenses),
-            "source_name": p.source_name, "source_version": p.source_version,
+            "source_name": p.source_name, "source_version": p.source_version, "cpes": list(p.cpes),
+            "found_by": p.found_by,
             "locations": [{"layer": d, "path": path} for d, path in p.locations], "from_base": p.from_base,
         } for p in catalog.packages],
         "notes": catalog.notes,

@@ -70,9 +70,11 @@ def to_spdx(catalog: Catalog, created: datetime | None = None) -> dict:
             "copyrightText": NOASSERTION, "primaryPackagePurpose": "LIBRARY",
             "sourceInfo": "found in " + ", ".join(f"{path} (layer {diff})" for diff, path in p.locations),
         }
-        if p.purl:
-            entry["externalRefs"] = [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-                                      "referenceLocator": p.purl}]
+        refs = [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": p.purl}] \
+            if p.purl else []
+        refs += [{"referenceCategory": "SECURITY", "referenceType": "cpe23Type", "referenceLocator": c} for c in p.cpes]
+        if refs:
+            entry["externalRefs"] = refs
         packages.append(entry)
         relationships.append({"spdxElementId": image_id, "relationshipType": "CONTAINS", "relatedSpdxElement": ident})
     doc = {

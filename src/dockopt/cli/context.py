@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from dockopt.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from dockopt.units import plural
 
 SCHEMA_VERSION = 1
 
@@ -106,15 +107,19 @@ def _reach_reason(refs: Any) -> str | None:
 
 def _render_table(report: dict[str, Any], top: int) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from dockopt.report.layout import shorten_middle
 
     from dockopt.report.output import human_bytes
 
-    console = Console(soft_wrap=True)
+    console = Console()
     sent = report["sent"]
     ignore = report["ignore_file"] or "none"
-    console.print(f"[bold]Build context[/bold] {report['context']}  (ignore file: {ignore}; "
-                  f"dialect: {report['dialect']})")
+    room = max(20, console.width - 14)
+    console.print(f"[bold]Build context[/bold] {escape(shorten_middle(report['context'], room))}", highlight=False)
+    console.print(f"ignore file: {escape(shorten_middle(ignore, room))}; dialect: {report['dialect']}", highlight=False)
     console.print(f"Sends {sent['files']} files, {human_bytes(sent['bytes'])} ({sent['bytes']} bytes)")
     for path in report["unreadable"]:
         console.print(f"[red]unreadable, docker build will fail:[/red] {path}")
@@ -122,16 +127,16 @@ def _render_table(report: dict[str, Any], top: int) -> None:
         table = Table(title="Heaviest directories", title_justify="left")
         table.add_column("size", justify="right")
         table.add_column("files", justify="right")
-        table.add_column("directory")
+        table.add_column("directory", no_wrap=True)
         for row in report["heaviest_directories"]:
-            table.add_row(human_bytes(row["bytes"]), str(row["files"]), row["path"] + "/")
+            table.add_row(human_bytes(row["bytes"]), str(row["files"]), escape(shorten_middle(row["path"] + "/", room)))
         console.print(table)
     if top and report["heaviest_files"]:
         table = Table(title="Heaviest files", title_justify="left")
         table.add_column("size", justify="right")
-        table.add_column("file")
+        table.add_column("file", no_wrap=True)
         for row in report["heaviest_files"]:
-            table.add_row(human_bytes(row["bytes"]), row["path"])
+            table.add_row(human_bytes(row["bytes"]), escape(shorten_middle(row["path"], room)))
         console.print(table)
     lost = report["unreachable"]
     if not lost["known"]:
@@ -141,10 +146,10 @@ def _render_table(report: dict[str, Any], top: int) -> None:
                             f"{human_bytes(lost['bytes'])}", title_justify="left")
         table.add_column("size", justify="right")
         table.add_column("files", justify="right")
-        table.add_column("path")
+        table.add_column("path", no_wrap=True)
         for row in lost["paths"][: max(top, 1)]:
             table.add_row(human_bytes(row["bytes"]), str(row["files"]),
-                          row["path"] + ("/" if row["kind"] == "dir" else ""))
+                          escape(shorten_middle(row["path"] + ("/" if row["kind"] == "dir" else ""), room - 10)))
         console.print(table)
     if report["suggestions"]:
         table = Table(title="Suggested .dockerignore patterns", title_justify="left")
@@ -164,6 +169,6 @@ def _render_table(report: dict[str, Any], top: int) -> None:
     if report["fix"] is not None:
         added = report["fix"]["added"]
         if added:
-            console.print(f"Added {len(added)} pattern(s) to {report['fix']['file']}: {', '.join(added)}")
+            console.print(f"Added {plural(len(added), 'pattern')} to {report['fix']['file']}: {', '.join(added)}")
         else:
             console.print(f"{report['fix']['file']} already up to date.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -84,27 +83,14 @@ def import_cmd(paths: tuple[Path, ...], db_path: str | None, quiet: bool) -> Non
         click.echo(f"database: {path}")
 
 
-def _age(as_of: str | None) -> str:
-    from dockopt.vuln.db import parse_time
-
-    moment = parse_time(as_of)
-    if moment is None:
-        return "-"
-    seconds = (datetime.now(timezone.utc) - moment).total_seconds()
-    if seconds < 3600:
-        return f"{max(0, int(seconds // 60))} min"
-    if seconds < 86400 * 2:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} d"
-
-
 @db.command("status")
 @click.option("--db", "db_path", metavar="PATH", help=DB_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def status_cmd(db_path: str | None, fmt: str) -> None:
     """Show feeds, ecosystems, record counts, as-of times, age."""
+    from dockopt.report.layout import output_width, shorten_middle, table
     from dockopt.report.output import dump_json, write_text
-    from dockopt.vuln.db import VulnDB
+    from dockopt.vuln.db import VulnDB, feed_age
 
     path = resolve_db(db_path)
     with VulnDB(path) as store:
@@ -114,16 +100,16 @@ def status_cmd(db_path: str | None, fmt: str) -> None:
     if fmt == "json":
         write_text(dump_json({
             "schema_version": 1, "path": str(path), "records": total,
-            "feeds": [{"name": f.name, "source": f.source, "as_of": f.as_of, "age": _age(f.as_of),
+            "feeds": [{"name": f.name, "source": f.source, "as_of": f.as_of, "age": feed_age(f.as_of),
                        "data_modified": f.data_modified, "records": f.records} for f in feeds],
             "ecosystems": ecosystems,
         }), None)
         return
-    lines = [f"database: {path}", f"records: {total}", "",
-             f"{'FEED':<14}{'RECORDS':>9}  {'AS OF':<22}{'AGE':>7}  {'DATA FROM':<22}SOURCE"]
-    for f in feeds:
-        lines.append(f"{f.name:<14}{f.records:>9}  {f.as_of or '-':<22}{_age(f.as_of):>7}  "
-                     f"{f.data_modified or '-':<22}{f.source or '-'}")
-    lines += ["", f"{'ECOSYSTEM':<28}{'RECORDS':>9}"]
-    lines += [f"{name:<28}{count:>9}" for name, count in ecosystems.items()]
-    sys.stdout.write("\n".join(lines) + "\n")
+    width = output_width()
+    rows = [(f.name, f.records, f.as_of or "-", feed_age(f.as_of), f.data_modified or "-", f.source or "-")
+            for f in feeds]
+    out = [f"database: {shorten_middle(str(path), width - 10) if width else path}", f"records: {total}", "",
+           table(("FEED", "RECORDS", "AS OF", "AGE", "DATA FROM", "SOURCE"), rows, right=(1, 3), width=width,
+                 shrink=(5,)),
+           table(("ECOSYSTEM", "RECORDS"), list(ecosystems.items()), right=(1,), width=width, shrink=(0,))]
+    sys.stdout.write("\n".join(out))

@@ -12,6 +12,7 @@ import click
 
 from dockopt.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from dockopt.findings import Severity, exceeds
+from dockopt.units import plural
 
 FORMATS = ("table", "json", "sarif", "junit")
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
@@ -96,7 +97,7 @@ def _severity_or_never(value: str | None) -> Severity | None | str:
 @click.option("--list-rules", is_flag=True, help="List every rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: search).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes for many files (default: one per CPU from 48 files on).")
-@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the findings: no summary line, no messages about fixes or baselines.")
 def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, fix_unsafe, baseline,
          write_baseline, explain, list_rules, config_path, jobs, quiet) -> None:
     """Lint Dockerfiles: files (`-` for standard input), or directories searched for Dockerfile*
@@ -177,18 +178,18 @@ def lint(paths, fmt, output, fail_on, ignore, trusted_registry, fix, show_diff, 
 
         write(baseline, findings)
         if not quiet:
-            click.echo(f"baseline {baseline}: {len(findings)} finding(s) recorded", err=True)
+            click.echo(f"baseline {baseline}: {plural(len(findings), 'finding')} recorded", err=True)
         return
     if known is not None:
         from dockopt.baseline import new_findings
 
         findings = new_findings(findings, known)
 
-    write_text(_render(fmt, findings, files, config.fail_on, output), output)
+    write_text(_render(fmt, findings, files, config.fail_on, output, quiet), output)
     sys.exit(EXIT_FINDINGS if exceeds(findings, config.fail_on) else EXIT_OK)
 
 
-def _render(fmt: str, findings, files: list[str], threshold, output) -> str:
+def _render(fmt: str, findings, files: list[str], threshold, output, quiet: bool = False) -> str:
     from dockopt.report import findings_formats as out
 
     if fmt == "json":
@@ -200,8 +201,12 @@ def _render(fmt: str, findings, files: list[str], threshold, output) -> str:
         return out.render_sarif(findings, infos)
     if fmt == "junit":
         return out.render_junit(findings, files, threshold)
-    color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return out.render_table(findings, files, color=color)
+    to_terminal = output in (None, "-")
+    color = to_terminal and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    from dockopt.report.layout import output_width
+
+    return out.render_table(findings, files, color=color, width=output_width() if to_terminal else None,
+                            summary=not quiet)
 
 
 def _write_same_mode(path: str, text: str) -> None:

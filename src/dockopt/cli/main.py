@@ -15,6 +15,7 @@ from dockopt.errors import EXIT_ERROR, DockoptError
 COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("dockopt.cli.analyze:analyze", "Layer sizes, wasted bytes and efficiency of an image."),
     "context": ("dockopt.cli.context:context_command", "What docker build sends; .dockerignore advice and --fix."),
+    "doctor": ("dockopt.cli.doctor:doctor", "Check the engine, registry credentials, vulnerability data and cache."),
     "disk": ("dockopt.cli.disk:disk", "Engine disk usage: shared/unique bytes per image, what prunes free."),
     "prune": ("dockopt.cli.prune:prune", "Plan and remove unused images, containers, volumes, build cache."),
     "lint": ("dockopt.cli.lint:lint", "Lint Dockerfiles for size, security, speed and correctness; --fix them."),

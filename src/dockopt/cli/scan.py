@@ -86,7 +86,11 @@ def scan(image: str | None, sbom: Path | None, db_path: str | None, fail_on: str
 
         text = render_cyclonedx(report)
     else:
-        text = render_table(report, color=output is None and sys.stdout.isatty())
+        from dockopt.report.layout import output_width
+
+        to_terminal = output in (None, "-")
+        text = render_table(report, color=to_terminal and sys.stdout.isatty(),
+                            width=output_width() if to_terminal else None)
     write_text(text, output)
     for note in report.notes:
         click.echo(f"dockopt: note: {note}", err=True)

@@ -16,7 +16,8 @@ from dockopt.dockerfile.context import BuildContext, ContextEntry
 from dockopt.dockerfile.context_refs import ContextRefs
 from dockopt.dockerfile.dockerignore import PatternMatcher, read_ignore_lines
 from dockopt.findings import Category, Finding, Location, Severity
-from dockopt.report.output import human_bytes, write_text
+from dockopt.report.output import write_text
+from dockopt.units import human_bytes, plural
 
 FIX_HEADER = "# Added by dockopt context --fix"
 
@@ -245,7 +246,7 @@ def findings(suggestions: list[Suggestion], lost: list[Unreachable], ignore_file
     out = [
         Finding(rule_id=f"context.{s.kind}", severity=s.severity, category=s.category,
                 title="build context sends what the build does not need",
-                message=f"{s.files} file(s), {human_bytes(s.bytes)} sent: add `{s.pattern}` to {ignore_name} ({s.reason})",
+                message=f"{plural(s.files, 'file')}, {human_bytes(s.bytes)} sent: add `{s.pattern}` to {ignore_name} ({s.reason})",
                 location=Location(file=ignore_file),
                 estimated_bytes=s.bytes, details={"pattern": s.pattern, "examples": s.examples})
         for s in suggestions
@@ -254,7 +255,7 @@ def findings(suggestions: list[Suggestion], lost: list[Unreachable], ignore_file
     if lost:
         out.append(Finding(rule_id="context.unreachable", severity=Severity.INFO, category=Category.SIZE,
                            title="sent files no COPY/ADD reaches",
-                           message=f"{sum(u.files for u in lost)} sent file(s), {human_bytes(total)}, "
+                           message=f"{plural(sum(u.files for u in lost), 'sent file')}, {human_bytes(total)}, "
                                    "are never copied or mounted by the Dockerfile",
                            estimated_bytes=total, details={"paths": [u.path for u in lost[:20]]}))
     return out

@@ -32,8 +32,10 @@ def first_index(ref: LayerRef) -> int:
     return ref.indices[0] if ref.indices else -1
 
 
-def layer_label(result: ScanResult, index: int) -> str:
-    """`layer 3 (RUN apt-get install …)` for messages."""
+def layer_label(result: ScanResult, index: int, base_layers: int = 0) -> str:
+    """`layer 3 (RUN apt-get install …)` for messages; `layer 0 (base image)` below the base boundary."""
+    if index < base_layers:
+        return f"layer {index} (base image)"
     for scan in result.layers:
         if scan.layer.index == index:
             created = scan.layer.created_by.strip()

@@ -13,7 +13,7 @@ from dockopt.findings import Category, Finding, Location, Severity
 from dockopt.image.model import EntryType, FileEntry
 from dockopt.image.scan import LayerRef, ScanResult
 from dockopt.inspect.checks import ImageCheck, first_index, layer_digest, layer_label
-from dockopt.report.output import human_bytes
+from dockopt.units import human_bytes, plural
 
 CORE_NAME = re.compile(r"^core(?:\.\d+)?$")
 PYC = re.compile(r"^(.*)/__pycache__/([^/.]+)\.[^/]*\.pyc$")
@@ -145,7 +145,7 @@ class LeftoversCheck(ImageCheck):
             rule_id=g.rule_id, severity=severity, category=Category.SIZE if severity < Severity.MEDIUM or g.rule_id not in
             ("leftovers.git", "leftovers.core-dump") else Category.SECURITY,
             title=f"{title} left in the image",
-            message=f"{title}: {g.files} file(s), {human_bytes(g.bytes)} added in {layer_label(result, g.layer)} "
+            message=f"{title}: {plural(g.files, 'file')}, {human_bytes(g.bytes)} added in {layer_label(result, g.layer, base_layers)} "
                     f"({where}{'…' if g.files > len(g.sample) and not g.roots else ''}); {advice}",
             location=Location(layer_index=g.layer, layer_digest=layer_digest(result, g.layer),
                               path=sorted(g.roots)[0] if g.roots else g.sample[0]),

@@ -84,7 +84,7 @@ class PrivilegeCheck(ImageCheck):
                 rule_id="privilege.setuid", severity=severity, category=Category.SECURITY,
                 title="setuid/setgid file added by your layers",
                 message=f"{path} is {bits} (owner {owner}, mode {entry.mode & 0o7777:04o}), set in "
-                        f"{layer_label(result, node.layer)}; {what} (chmod u-s,g-s)",
+                        f"{layer_label(result, node.layer, base_layers)}; {what} (chmod u-s,g-s)",
                 location=Location(layer_index=node.layer, layer_digest=layer_digest(result, node.layer), path=path),
                 details={"mode": f"{entry.mode & 0o7777:04o}", "uid": entry.uid, "setuid": entry.is_setuid,
                          "setgid": entry.is_setgid, "copy_of": copied_from}))
@@ -106,7 +106,7 @@ class PrivilegeCheck(ImageCheck):
                 rule_id="privilege.world-writable", severity=Severity.INFO if from_base else Severity.MEDIUM,
                 category=Category.SECURITY, title="world-writable path",
                 message=f"{kind} {path} is world-writable (mode {entry.mode & 0o7777:04o}), set in "
-                        f"{layer_label(result, node.layer)}; any user in the container can change it",
+                        f"{layer_label(result, node.layer, base_layers)}; any user in the container can change it",
                 location=Location(layer_index=node.layer, layer_digest=layer_digest(result, node.layer), path=path),
                 details={"mode": f"{entry.mode & 0o7777:04o}", "from_base": from_base}))
         return out

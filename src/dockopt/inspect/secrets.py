@@ -137,23 +137,23 @@ class SecretsCheck(ImageCheck):
             seen.add(key)
             node = result.fs.get(hit.path)
             gone = hidden.get((hit.path, index))
-            where = f"{hit.path}{':' + str(m.line) if m.line else ''}, added in {layer_label(result, index)}"
+            where = f"{hit.path}{':' + str(m.line) if m.line else ''}, added in {layer_label(result, index, base_layers)}"
             details: dict[str, Any] = {"why": m.why, "redacted": m.redacted, "line": m.line,
                                        "in_final_filesystem": bool(node and node.layer == index),
                                        "from_base": index < base_layers}
             if gone is not None and not details["in_final_filesystem"]:
                 verb = "deleted" if gone.how == "deleted" else "replaced"
-                where += f"; {verb} in {layer_label(result, gone.hidden_in)} but still shipped in layer {index}"
+                where += f"; {verb} in {layer_label(result, gone.hidden_in, base_layers)} but still shipped in layer {index}"
                 details["hidden_in"] = gone.hidden_in
             out.append(Finding(
                 rule_id=m.rule_id, severity=m.severity, category=Category.SECURITY, title="secret in the image",
                 message=f"{m.why}: {m.redacted} in {where}",
                 location=Location(layer_index=index, layer_digest=layer_digest(result, index), path=hit.path),
                 details=details))
-        out.extend(self._config_findings(result))
+        out.extend(self._config_findings(result, base_layers))
         return out
 
-    def _config_findings(self, result: ScanResult) -> list[Finding]:
+    def _config_findings(self, result: ScanResult, base_layers: int) -> list[Finding]:
         config = result.image.config
         out: list[Finding] = []
         in_config: set[str] = set()
@@ -187,7 +187,7 @@ class SecretsCheck(ImageCheck):
             layers = sorted({layer_of[j] for j in entries if j in layer_of})
             index = layers[0] if layers else None
             where = (f"image history (entr{'y' if len(entries) == 1 else 'ies'} {', '.join(map(str, entries))}"
-                     f"{'; first in ' + layer_label(result, index) if index is not None else ''})")
+                     f"{'; first in ' + layer_label(result, index, base_layers) if index is not None else ''})")
             if not key:
                 text = f"{redact(m.value)} in an instruction recorded in {where}; use a secret mount " \
                        "(RUN --mount=type=secret) instead"

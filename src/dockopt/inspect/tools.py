@@ -166,7 +166,7 @@ class ToolsCheck(ImageCheck):
                 out.append(Finding(
                     rule_id=f"tools.{kind.name}", severity=Severity.INFO if from_base else kind.severity,
                     category=Category.SECURITY, title=f"{kind.title} in the final image",
-                    message=f"{kind.title} from {layer_label(result, index)}: {what}; {advice}",
+                    message=f"{kind.title} from {layer_label(result, index, base_layers)}: {what}; {advice}",
                     location=Location(layer_index=index, layer_digest=layer_digest(result, index),
                                       path=files[0] if files and not pkgs else None),
                     details={"packages": pkgs, "paths": files, "from_base": from_base}))

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from dockopt import __version__
 from dockopt.inspect.analyze import AnalyzeResult
 from dockopt.report.output import human_bytes
+from dockopt.report.layout import NARROW, indented, shorten_middle
+from dockopt.units import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,13 +51,14 @@ def analyze_json(result: AnalyzeResult) -> dict[str, Any]:
 
 
 def render_analyze(result: AnalyzeResult, console: Console) -> None:
+    from rich.markup import escape
     from rich.table import Table  # rich loads only for the terminal report
 
     image, waste = result.image, result.waste
     console.print(f"[bold]{image.reference}[/]  {image.platform}  id {(image.id or '?')[7:19]}  "
                   f"{len(image.layers)} layers")
     base = result.base
-    console.print(f"base image: {base.layers} layer(s) ({base.method}{', ' + base.name if base.name else ''})")
+    console.print(f"base image: {plural(base.layers, 'layer')} ({base.method}{', ' + base.name if base.name else ''})")
     table = Table(title="Layers (b = base image)", title_justify="left", expand=True)
     for col in ("#", "stored", "files", "wasted", "deletes", "created by"):
         wide = col == "created by"
@@ -69,9 +72,11 @@ def render_analyze(result: AnalyzeResult, console: Console) -> None:
     if waste.top:
         top = Table(title="Largest wasted files", title_justify="left")
         for col in ("size", "path", "added in", "hidden in", "how"):
-            top.add_column(col, justify="right" if col == "size" else "left")
+            top.add_column(col, justify="right" if col == "size" else "left", no_wrap=True)
+        room = max(16, console.width - 52)  # what the other columns and the borders leave
         for h in waste.top:
-            top.add_row(human_bytes(h.size), h.path, str(h.added_in), str(h.hidden_in), h.how)
+            top.add_row(human_bytes(h.size), escape(shorten_middle(h.path, room)), str(h.added_in), str(h.hidden_in),
+                        h.how)
         console.print(top)
     console.print(
         f"stored {human_bytes(waste.total_bytes)}, final {human_bytes(waste.final_bytes)}, "
@@ -98,18 +103,28 @@ def render_findings(result: AnalyzeResult, console: Console) -> None:
     if not findings:
         console.print("findings: none")
         return
-    table = Table(title=f"Findings ({len(findings)})", title_justify="left")
-    table.add_column("severity")
-    table.add_column("rule")
-    table.add_column("layer", justify="right")
-    table.add_column("bytes", justify="right")
-    table.add_column("finding", overflow="fold")
-    for f in findings:
-        sev = str(f.severity)
-        table.add_row(f"[{SEVERITY_STYLE[sev]}]{sev}[/]", f.rule_id,
-                      "" if f.location.layer_index is None else str(f.location.layer_index),
-                      human_bytes(f.estimated_bytes) if f.estimated_bytes else "", escape(f.message))
-    console.print(table)
+    if console.width < NARROW:  # a message per row would wrap into a tall thin column: own lines instead
+        console.print(f"Findings ({len(findings)})", style="italic")
+        for f in findings:
+            sev = str(f.severity)
+            where = "" if f.location.layer_index is None else f"  layer {f.location.layer_index}"
+            size = f"  {human_bytes(f.estimated_bytes)}" if f.estimated_bytes else ""
+            console.print(f"[{SEVERITY_STYLE[sev]}]{sev:<8}[/] {escape(f.rule_id)}{where}{size}", highlight=False)
+            for line in indented(f.message, console.width):
+                console.print(escape(line), highlight=False, soft_wrap=True)
+    else:
+        table = Table(title=f"Findings ({len(findings)})", title_justify="left")
+        table.add_column("severity")
+        table.add_column("rule", no_wrap=True)
+        table.add_column("layer", justify="right")
+        table.add_column("bytes", justify="right")
+        table.add_column("finding", overflow="fold")
+        for f in findings:
+            sev = str(f.severity)
+            table.add_row(f"[{SEVERITY_STYLE[sev]}]{sev}[/]", f.rule_id,
+                          "" if f.location.layer_index is None else str(f.location.layer_index),
+                          human_bytes(f.estimated_bytes) if f.estimated_bytes else "", escape(f.message))
+        console.print(table)
     counts = {}
     for f in findings:
         counts[str(f.severity)] = counts.get(str(f.severity), 0) + 1

@@ -14,6 +14,8 @@ from xml.etree import ElementTree as ET
 
 from dockopt import __version__
 from dockopt.findings import Finding, Severity
+from dockopt.report.layout import indented
+from dockopt.units import plural
 
 SCHEMA_VERSION = 1
 INFORMATION_URI = "https://github.com/dockopt/dockopt"
@@ -37,26 +39,40 @@ def _file_uri(path: str) -> str:
 
 # ---------------------------------------------------------------------------- table
 
-def render_table(findings: list[Finding], files: list[str], color: bool = False) -> str:
+def render_table(findings: list[Finding], files: list[str], color: bool = False, width: int | None = None,
+                 summary: bool = True) -> str:
+    """One line per finding; when `width` is given and a line would pass it, the message goes
+    on its own indented lines below `location  RULE  SEVERITY`."""
     if not findings:
-        return f"no findings in {len(files)} file(s)\n"
-    width = max(len(str(f.location)) for f in findings)
-    lines = []
+        return f"no findings in {plural(len(files), 'file')}\n" if summary else ""
+    loc_width = max(len(str(f.location)) for f in findings)
+    rows = []
     for f in findings:
         fixable = " [fixable]" if f.fix is not None else ""
         sev = str(f.severity).upper()
+        plain = f"{str(f.location):<{loc_width}}  {f.rule_id}  {sev:<8}"
         if color:
             code = {"CRITICAL": "1;31", "HIGH": "31", "MEDIUM": "33", "LOW": "36", "INFO": "2"}[sev]
             sev = f"\x1b[{code}m{sev:<8}\x1b[0m"
         else:
             sev = f"{sev:<8}"
-        lines.append(f"{str(f.location):<{width}}  {f.rule_id}  {sev} {f.message}{fixable}")
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in Severity}
-    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), reverse=True) if n)
-    fixable = sum(1 for f in findings if f.fix is not None)
-    lines.append("")
-    lines.append(f"{len(findings)} finding(s) in {len(files)} file(s): {summary}"
-                 + (f"; {fixable} fixable with --fix" if fixable else ""))
+        rows.append((plain, f"{str(f.location):<{loc_width}}  {f.rule_id}  {sev}", f"{f.message}{fixable}"))
+    # One layout for the whole list: a narrow terminal puts every message on its own lines.
+    narrow = width is not None and any(len(plain) + 1 + len(message) > width for plain, _, message in rows)
+    lines = []
+    for _, head, message in rows:
+        if narrow:
+            lines.append(head.rstrip())
+            lines.extend(indented(message, width))
+        else:
+            lines.append(f"{head} {message}")
+    if summary:
+        counts = {s: sum(1 for f in findings if f.severity == s) for s in Severity}
+        by_severity = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), reverse=True) if n)
+        fixable = sum(1 for f in findings if f.fix is not None)
+        lines.append("")
+        lines.append(f"{plural(len(findings), 'finding')} in {plural(len(files), 'file')}: {by_severity}"
+                     + (f"; {fixable} fixable with --fix" if fixable else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -10,18 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dockopt.errors import InputError
-
-
-def human_bytes(n: int | float | None) -> str:
-    if n is None:
-        return "-"
-    sign = "-" if n < 0 else ""
-    n = abs(float(n))
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{sign}{n:.0f} {unit}" if unit == "B" else f"{sign}{n:.1f} {unit}"
-        n /= 1000
-    raise AssertionError("unreachable")
+from dockopt.units import human_bytes  # noqa: F401  (re-exported: renderers import it from here)
 
 
 def dump_json(data: Any) -> str:

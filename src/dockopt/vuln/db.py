@@ -99,6 +99,29 @@ class FeedStatus:
     records: int
 
 
+STALE_DAYS = 7
+"""A feed older than this gets a note in `scan` and a fix line in `doctor`."""
+
+
+def feed_age(as_of: str | None, now: datetime | None = None) -> str:
+    """How old a feed's as-of time is, in whole units rounded down ("42 min", "5 h", "695 d"):
+    the one figure `db status`, `scan` and `doctor` all show."""
+    moment = parse_time(as_of)
+    if moment is None:
+        return "-"
+    seconds = max(0.0, ((now or datetime.now(timezone.utc)) - moment).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+def feed_is_stale(as_of: str | None, now: datetime | None = None) -> bool:
+    moment = parse_time(as_of)
+    return moment is not None and ((now or datetime.now(timezone.utc)) - moment).days > STALE_DAYS
+
+
 @dataclass(frozen=True)
 class AffectedRow:
     record_id: str

@@ -43,6 +43,15 @@ LANGUAGE_ECOSYSTEMS = {
     "gem": "RubyGems",
 }
 
+# Binary runtimes (type "binary", catalog/runtimes.py) that an OSV ecosystem covers, by package
+# name: the Go toolchain is the Go ecosystem's `stdlib` (the standard library it compiles into every
+# program) and `toolchain` (the go command itself, cmd/go records). The others have no OSV ecosystem for
+# upstream builds (their advisories are CVEs, found by CPE), so they are not looked up at all;
+# in particular never under the distro, whose `nginx` is a different, patched package.
+RUNTIME_ECOSYSTEMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "go": (("Go", "stdlib"), ("Go", "toolchain")),
+}
+
 # purl type -> package type.
 PURL_TYPES = {
     "deb": "deb",
@@ -54,6 +63,7 @@ PURL_TYPES = {
     "maven": "java",
     "cargo": "cargo",
     "gem": "gem",
+    "generic": "binary",
 }
 
 _PYPI_SEPARATORS = re.compile(r"[-_.]+")
@@ -109,6 +119,8 @@ def lookups(package: Package) -> list[tuple[str, str, str]]:
     if package.type in LANGUAGE_ECOSYSTEMS:
         ecosystem = LANGUAGE_ECOSYSTEMS[package.type]
         return [(ecosystem, normalize_name(ecosystem, package.name), package.version)]
+    if package.type == "binary":
+        return [(ecosystem, name, package.version) for ecosystem, name in RUNTIME_ECOSYSTEMS.get(package.name, ())]
     ecosystems = distro_ecosystems(package.distro_id, package.distro_version)
     if package.type in ("deb", "apk"):
         # Distro advisories name source packages and their versions (binNMUs like +b1 aside).

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from dockopt.report.output import dump_json
 from dockopt.vuln.db import FeedStatus
 from dockopt.vuln.ignore import Ignored
 from dockopt.vuln.match import Match
+from dockopt.units import plural
 
 JSON_SCHEMA_VERSION = 1
 
@@ -63,12 +65,21 @@ def render_table(report: ScanReport, color: bool = False, width: int | None = No
     from rich.table import Table
 
     buffer = io.StringIO()
-    if width is None:
-        import shutil
-
-        width = max(shutil.get_terminal_size((160, 24)).columns, 100) if color else 160
+    width = width or 160
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width)
-    if report.matches:
+    styles = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+    if report.matches and width < 100:  # narrow: identifiers on one line, the rest indented below
+        from rich.markup import escape
+
+        for m in report.matches:
+            sev = str(m.severity)
+            ident = m.record_id + "".join(f" ({a})" for a in m.aliases[:1] if a.startswith("CVE-")
+                                          and not m.record_id.startswith("CVE-"))
+            console.print(f"[{styles.get(sev, '')}]{sev:<9}[/]{escape(ident)}", highlight=False)
+            detail = f"{m.package.name} {m.package.version}, fixed in {m.fixed_version or '-'}: {m.summary or ''}"
+            console.print(escape(textwrap.fill(detail, width, initial_indent="    ", subsequent_indent="    ",
+                                               break_on_hyphens=False)), highlight=False)
+    elif report.matches:
         rows = []
         for m in report.matches:
             ident = m.record_id
@@ -84,13 +95,13 @@ def render_table(report: ScanReport, color: bool = False, width: int | None = No
             table.add_column(column, no_wrap=True,
                              min_width=max(len(column), *(len(row[index]) for row in rows)))
         table.add_column("SUMMARY", overflow="ellipsis", no_wrap=True, min_width=10)
-        styles = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
         for row in rows:
             table.add_row(*row, style=styles.get(row[0]) if color else None)
         console.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
-    line = (f"{len(report.matches)} vulnerabilities ({counts}) in {report.packages} packages"
-            if report.matches else f"no known vulnerabilities in {report.packages} packages")
+    line = (f"{plural(len(report.matches), 'vulnerability', 'vulnerabilities')} ({counts}) in "
+            f"{plural(report.packages, 'package')}"
+            if report.matches else f"no known vulnerabilities in {plural(report.packages, 'package')}")
     if report.ignored:
         line += f"; {len(report.ignored)} ignored"
     console.print(line, highlight=False)

@@ -10,11 +10,9 @@ from typing import Sequence
 
 from dockopt.catalog.model import Package
 from dockopt.vuln import ignore as ignores
-from dockopt.vuln.db import VulnDB, parse_time
+from dockopt.vuln.db import VulnDB, feed_age, feed_is_stale
 from dockopt.vuln.match import match_packages
 from dockopt.vuln.report import ScanReport
-
-STALE_DAYS = 7
 
 
 def scan_packages(packages: Sequence[Package], db_path: Path, *, target: str, only_fixed: bool = False,
@@ -28,13 +26,11 @@ def scan_packages(packages: Sequence[Package], db_path: Path, *, target: str, on
         matches = [m for m in matches if m.fixed_version]
     matches, ignored, ignore_notes = ignores.apply(matches, list(rules))
     all_notes += ignore_notes
-    stale = []
     now = datetime.now(timezone.utc)
-    for feed in feeds:
-        moment = parse_time(feed.as_of)
-        if moment is not None and (now - moment).days > STALE_DAYS:
-            stale.append(f"{feed.name} {(now - moment).days} d")
+    stale = sorted((feed for feed in feeds if feed_is_stale(feed.as_of, now)), key=lambda f: f.as_of or "")
     if stale:
-        all_notes.append(f"vulnerability data is old ({', '.join(stale)}); run `dockopt db update`")
+        named = ", ".join(f"{feed.name} {feed_age(feed.as_of, now)}" for feed in stale[:3])
+        more = f" and {len(stale) - 3} more" if len(stale) > 3 else ""
+        all_notes.append(f"vulnerability data is old ({named}{more}); run `dockopt db update`")
     return ScanReport(target=target, packages=len(packages), matches=matches, ignored=ignored, notes=all_notes,
                       db_path=str(db_path), feeds=feeds, package_list=list(packages))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from dockopt.engine.client import connect
 from dockopt.errors import BadReferenceError, EngineError, ImageFormatError
 from dockopt.image.model import Image, ImageConfig, Layer
 from dockopt.image.scan import LayerReader, Source, StreamFromChunks
@@ -13,16 +14,7 @@ from dockopt.image.sources.savetar import read_save_tar
 
 def engine_client():
     """A connected docker SDK client, or EngineError with one clear line."""
-    import docker
-
-    where = os.environ.get("DOCKER_HOST") or "the default socket"
-    try:
-        client = docker.from_env(timeout=int(os.environ.get("DOCKOPT_ENGINE_TIMEOUT", "300")))
-        client.ping()
-    except Exception as exc:  # the SDK raises several types for "no engine"
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise EngineError(f"cannot reach the Docker engine at {where}: {reason}") from None
-    return client
+    return connect(timeout=int(os.environ.get("DOCKOPT_ENGINE_TIMEOUT", "300")))
 
 
 class DockerEngineSource(Source):
