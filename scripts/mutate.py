@@ -58,7 +58,7 @@ TARGETS: dict[str, list[str]] = {
     "dockerfile/dockerignore.py": ["tests/test_dockerignore.py"],
     "image/tarheader.py": ["tests/image/test_fast_header.py", "tests/image/test_tar_formats.py",
                            "tests/image/test_tarstream_exact.py"],
-    "image/tarstream.py": ["tests/image/test_link_boundaries.py", "tests/image/test_tar_formats.py",
+    "image/tarstream.py": ["tests/image/test_tarstream_exact.py", "tests/image/test_link_boundaries.py", "tests/image/test_tar_formats.py",
                            "tests/image/test_tar_walk.py", "tests/image/test_streams.py"],
     "image/filesystem.py": ["tests/image/test_merged_fs.py", "tests/image/test_link_boundaries.py"],
     "inspect/waste.py": ["tests/image/test_merged_fs.py", "tests/image/test_waste.py"],
