@@ -75,3 +75,14 @@ def test_member_size_limit_at_its_edge():
         read_layer_blob(io.BytesIO(claiming(MAX_MEMBER_SIZE)), "0", lambda e: seen.append(e.size) or 0)
     assert seen == [MAX_MEMBER_SIZE]
     assert "impossible size" not in str(info.value)
+
+
+def test_a_tar_ending_right_after_its_last_members_data_is_whole():
+    tar = small_tar()
+    whole = tar[:512 + 512 + 512 + 1024]   # a, its data block, b/c, its two data blocks: no end marker
+    entries = []
+    result = read_layer_blob(io.BytesIO(whole), "0", lambda e: entries.append(e.path) or 0)
+    assert entries == ["/a", "/b/c"] and result.entries == 2
+    with pytest.raises(ImageFormatError) as info:
+        read_layer_blob(io.BytesIO(whole[:-1]), "0", lambda e: 0)   # one byte of the last data missing
+    assert str(info.value) == "layer 0: unexpected end of layer data (truncated stream)"
