@@ -11,7 +11,7 @@ import tarfile
 import pytest
 
 from dockopt.errors import ImageFormatError
-from dockopt.image.tarstream import MAX_MEMBER_SIZE, read_layer_blob
+from dockopt.image.tarstream import MAX_MEMBER_SIZE, read_layer_blob, read_layer_region
 
 try:
     from compression import zstd  # type: ignore[import-not-found]
@@ -86,3 +86,62 @@ def test_a_tar_ending_right_after_its_last_members_data_is_whole():
     with pytest.raises(ImageFormatError) as info:
         read_layer_blob(io.BytesIO(whole[:-1]), "0", lambda e: 0)   # one byte of the last data missing
     assert str(info.value) == "layer 0: unexpected end of layer data (truncated stream)"
+
+
+def tar_of(files: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in files:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("wanted", [1, 2**20 - 1, 2**20, 2**20 + 7, 2**20 + 8, 10**9])
+def test_content_prefix_is_exactly_what_was_asked_up_to_the_file(wanted):
+    big = bytes(range(256)) * (2**20 // 256) + b"tail-123"   # one chunk and 8 bytes
+    data = tar_of([("big", big), ("small", b"abc")])
+    got = {}
+    for how in ("stream", "region"):
+        got.clear()
+        if how == "stream":
+            read_layer_blob(io.BytesIO(data), "0", lambda e: wanted, lambda e, d: got.__setitem__(e.path, d))
+        else:
+            import tempfile
+            with tempfile.TemporaryFile() as f:
+                f.write(b"P" * 100 + data)
+                f.flush()
+                reported = []
+                read_layer_region(f.fileno(), 100, len(data), Known(), "0", lambda e: wanted,
+                                  lambda e, d: got.__setitem__(e.path, d), reported.append)
+                assert sum(reported) == len(data)
+        assert got["/big"] == big[:wanted], how
+        assert got["/small"] == b"abc"[:wanted], how
+
+
+class Known:
+    def hexdigest(self) -> str:
+        return "cd" * 32
+
+    def close(self) -> None:
+        pass
+
+
+def test_bytes_reported_add_up_to_the_stored_blob():
+    tar = small_tar()
+    for stored in (tar, gzip.compress(tar)):
+        reported: list[int] = []
+        read_layer_blob(io.BytesIO(stored), "0", lambda e: 0, on_bytes=reported.append)
+        assert sum(reported) == len(stored)
+
+
+@pytest.mark.parametrize("stored,message", [
+    (gzip.compress(small_tar())[:40], "layer 0: corrupt layer stream: truncated (Compressed file ended before the "
+                                      "end-of-stream marker was reached)"),
+    (b"\x1f\x8b" + b"\0" * 30, "layer 0: corrupt layer stream: Unknown compression method"),
+])
+def test_corrupt_streams_are_named(stored, message):
+    with pytest.raises(ImageFormatError) as info:
+        read_layer_blob(io.BytesIO(stored), "0", lambda e: 0)
+    assert str(info.value) == message
