@@ -72,3 +72,12 @@ def test_canonical_functions():
     assert canonical_function("semver")("v1.2.3+x") == "1.2.3"
     assert canonical_function("debian")(" 1.0 ") == "1.0"
     assert canonical_function(None)(" 1.0 ") == "1.0"
+
+
+def test_the_closing_event_is_the_first_above_the_version():
+    events = [("introduced", "0"), ("last_affected", "1.0.0"), ("introduced", "2.0.0"), ("fixed", "3.0.0")]
+    assert walk("0.5.0", "ECOSYSTEM", events, "semver").last_affected == "1.0.0"
+    assert walk("0.5.0", "ECOSYSTEM", events, "semver").fixed is None
+    assert walk("2.5.0", "ECOSYSTEM", events, "semver").fixed == "3.0.0"
+    assert walk("2.5.0", "ECOSYSTEM", events, "semver").last_affected is None
+    assert walk("1.5.0", "ECOSYSTEM", events, "semver") is None

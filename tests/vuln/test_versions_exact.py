@@ -58,3 +58,19 @@ def test_semver_canonical():
     assert canonical("v1.2.3+incompatible") == "1.2.3"
     assert canonical(" go1.21.3 ") == "1.21.3"
     assert canonical("1.0.0-rc.1+b.2") == "1.0.0-rc.1"
+
+
+@pytest.mark.parametrize("a,b,expected", [
+    (" 1.0 ", "1.0", 0), ("1.0-beta", "1.0.pre.beta", 0), ("1.0-beta", "1.0.beta", 1), ("1.a.0", "1.a", 0),
+    ("1.a.1", "1.a", 1), ("1.a", "1.0.1", -1), ("1.a", "1", -1), ("1.0.0.0", "1", 0), ("1.B", "1.a", 1),
+])
+def test_rubygems_order(a, b, expected):
+    assert compare("rubygems", a, b) == expected
+    assert compare("rubygems", b, a) == -expected
+
+
+@pytest.mark.parametrize("text", ["abc", "1..0", "-1", "1.0_x"])
+def test_rubygems_rejections(text):
+    with pytest.raises(InvalidVersion) as info:
+        compare("rubygems", text, "1")
+    assert str(info.value) == f"not a RubyGems version: {text.strip()!r}"
