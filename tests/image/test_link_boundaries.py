@@ -144,3 +144,17 @@ def test_the_escape_is_found_after_harmless_members():
     data = layer([("a/file", tarfile.REGTYPE, b"abc"), sym("a/ok", "../b"), sym("zz", "../etc/shadow")], "plain")
     with pytest.raises(ImageFormatError, match=r"symlink /zz -> \.\./etc/shadow points outside"):
         read(data)
+
+
+@pytest.mark.parametrize("name", ["d/.wh.", "d/.wh..", "d/.wh...", ".wh.."])
+def test_whiteouts_of_nothing_dot_or_dotdot_are_refused(name):
+    with pytest.raises(ImageFormatError) as info:
+        read(layer([(name, tarfile.REGTYPE, b"")], "plain"))
+    assert str(info.value) == f"layer 3: invalid whiteout /{name}"
+
+
+def test_whiteout_and_opaque_markers_become_entries():
+    entries = read(layer([("d/.wh.x", tarfile.REGTYPE, b""), ("d/.wh..wh..opq", tarfile.REGTYPE, b""),
+                          ("d/a.wh.b", tarfile.REGTYPE, b"z")], "plain"))
+    assert [(e.path, e.type) for e in entries] == [("/d/x", EntryType.WHITEOUT), ("/d", EntryType.OPAQUE),
+                                                   ("/d/a.wh.b", EntryType.FILE)]
