@@ -19,6 +19,7 @@ from typing import Callable
 import pytest
 
 from tests.files import write_tree
+from tests.oracles import unavailable
 
 TEST_LABEL = "dockopt.test"
 DEBIAN_BASE = "dockopt-test/debian:bookworm"
@@ -27,9 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _engine_missing(reason: str) -> None:
-    if os.environ.get("DOCKOPT_REQUIRE_ENGINE") == "1":
-        pytest.fail(f"Docker engine required but unavailable: {reason}")
-    pytest.skip(f"no Docker engine: {reason} (run scripts/testenv.sh up and export the DOCKER_HOST it prints)")
+    unavailable(f"Docker engine required but unavailable: {reason}",
+                f"no Docker engine: {reason} (run scripts/testenv.sh up and export the DOCKER_HOST it prints)")
 
 
 @pytest.fixture(scope="session")

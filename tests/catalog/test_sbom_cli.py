@@ -47,22 +47,26 @@ def test_spdx_valid(dockopt, apps_image, tmp_path):
 
 
 def test_spdx_validator_catches_a_broken_document(tmp_path):
-    """Negative control: the validator used above does reject an invalid license expression."""
+    """Negative control: the validator used above rejects an invalid license expression, naming
+    both unknown ids and the package; the same document with a valid expression passes."""
     from spdx_tools.spdx.parser.parse_anything import parse_file
     from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-    doc = {"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "x",
-           "documentNamespace": "https://example.invalid/x", "creationInfo": {"created": "2024-01-01T00:00:00Z",
-                                                                           "creators": ["Tool: t"]},
-           "packages": [{"SPDXID": "SPDXRef-P", "name": "p", "downloadLocation": "NOASSERTION",
-                         "licenseDeclared": "GPL-2+ or Artistic"}]}
-    path = tmp_path / "bad.spdx.json"
-    path.write_text(json.dumps(doc))
-    try:
-        messages = validate_full_spdx_document(parse_file(str(path)))
-    except Exception:  # the parser itself refuses it: also a rejection
-        return
-    assert messages
+    def validate(expression: str) -> list:
+        doc = {"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "x",
+               "documentNamespace": "https://example.invalid/x",
+               "creationInfo": {"created": "2024-01-01T00:00:00Z", "creators": ["Tool: t"]},
+               "packages": [{"SPDXID": "SPDXRef-P", "name": "p", "downloadLocation": "NOASSERTION",
+                             "licenseDeclared": expression}]}
+        path = tmp_path / "doc.spdx.json"
+        path.write_text(json.dumps(doc))
+        return validate_full_spdx_document(parse_file(str(path)))
+
+    messages = validate("GPL-2+ or Artistic")
+    assert [(m.validation_message.split(".")[0], m.context.parent_id) for m in messages] == [
+        ("Unrecognized license reference: GPL-2+", "SPDXRef-P"),
+        ("Unrecognized license reference: Artistic", "SPDXRef-P")]
+    assert validate("GPL-2.0-or-later OR Artistic-2.0") == []
 
 
 def test_json_and_table(dockopt, synthetic_image):

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import subprocess
 
 import pytest
 
 from dockopt.vuln.versions import InvalidVersion, compare
+from tests.oracles import require_tools
 
 SIGN = {"<": -1, "=": 0, ">": 1}
 
@@ -52,8 +52,8 @@ def _random_debian(rng: random.Random) -> str:
     return version
 
 
-@pytest.mark.skipif(shutil.which("dpkg") is None, reason="dpkg not installed")
 def test_debian_against_dpkg():
+    require_tools("dpkg", install="the Debian package dpkg")
     rng = random.Random(4242)
     pairs = list(DEBIAN_TRICKY)
     pairs += [(_random_debian(rng), _random_debian(rng)) for _ in range(1500)]
@@ -102,8 +102,8 @@ def _random_rpm(rng: random.Random) -> str:
     return version
 
 
-@pytest.mark.skipif(shutil.which("rpm") is None, reason="rpm not installed (Debian package `rpm`)")
 def test_rpm_against_rpm_vercmp(tmp_path):
+    require_tools("rpm", install="the Debian package rpm")
     rng = random.Random(1717)
     pairs = list(RPM_TRICKY)
     pairs += [(_random_rpm(rng), _random_rpm(rng)) for _ in range(2000)]
@@ -139,9 +139,8 @@ def _random_maven(rng: random.Random) -> str:
     return "".join(parts).strip(".-") or "1"
 
 
-@pytest.mark.skipif(not (shutil.which("java") and os.path.exists(MAVEN_JAR)),
-                    reason="Maven's ComparableVersion (Debian libmaven3-core-java) not installed")
 def test_maven_against_comparable_version():
+    require_tools("java", files=(MAVEN_JAR,), install="the Debian packages default-jre-headless and libmaven3-core-java")
     rng = random.Random(99)
     fixed = ["1", "1.0", "1-alpha", "1-alpha1", "1-a1", "1-beta", "1-b2", "1-milestone", "1-m1", "1-rc", "1-cr",
              "1-snapshot", "1-ga", "1-final", "1.0.RELEASE", "1-sp", "1-sp1", "1-foo", "1.0.1", "1-1", "1.1",
