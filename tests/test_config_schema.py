@@ -89,7 +89,7 @@ def test_every_existing_key_and_spelling_loads_without_warnings(tmp_path, capsys
         "lint": {"ignore": ["DO101"], "severity": {"DO101": "low"}, "trusted-registries": ["r.example"],
                  "fail-on": "never", "fix-unsafe": True},
         "context": {"dialect": "legacy-classic", "fail-on": "none"},
-        "scan": {"fail-on": "high", "only-fixed": False, "format": "json", "ignore-file": "ignore.yaml",
+        "scan": {"fail-on": "high", "only-fixed": False, "match-owned": True, "format": "json", "ignore-file": "ignore.yaml",
                  "ignore": [{"id": "CVE-1", "reason": "r", "package": "p", "expires": "2030-01-01"}]},
         "db": {"path": "osv.sqlite3", "mirror": "file:///m"},
         "prune": {"protect": {"labels": ["keep"], "repositories": ["app/*"]}},
@@ -137,7 +137,7 @@ def test_baseline_of_the_wrong_shape(baseline, message, tmp_path):
 
 def test_exec_form_nested_past_the_cap_is_a_finding_not_a_traceback(tmp_path):
     root = project(tmp_path, "{}\n")
-    (root / "Dockerfile").write_text("FROM scratch\nCMD " + "[" * 100_000 + "]" * 100_000 + "\n")
+    (root / "Dockerfile").write_text("FROM scratch\nCMD " + "[" * 30_000 + "]" * 30_000 + "\n")
     run = run_hostile("lint", "Dockerfile", "--format", "json", cwd=root)
     assert "Traceback" not in run.stderr and run.returncode == 1, run.stderr[-2000:]
     messages = [f["message"] for f in json.loads(run.stdout)["findings"]]

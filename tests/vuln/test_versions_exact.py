@@ -62,7 +62,7 @@ def test_semver_canonical():
 
 @pytest.mark.parametrize("a,b,expected", [
     (" 1.0 ", "1.0", 0), ("1.0-beta", "1.0.pre.beta", 0), ("1.0-beta", "1.0.beta", 1), ("1.a.0", "1.a", 0),
-    ("1.a.1", "1.a", 1), ("1.a", "1.0.1", -1), ("1.a", "1", -1), ("1.0.0.0", "1", 0), ("1.B", "1.a", 1),
+    ("1.a.1", "1.a", 1), ("1.a", "1.0.1", -1), ("1.a", "1", -1), ("1.0.0.0", "1", 0), ("1.B", "1.a", -1),
 ])
 def test_rubygems_order(a, b, expected):
     assert compare("rubygems", a, b) == expected
