@@ -395,7 +395,7 @@ def test_bad_input_is_one_line(dockopt, tmp_path):
     config = tmp_path / ".dockopt.yaml"
     config.write_text("prune:\n  protect:\n    labels: keep\n")
     cases = [
-        (["prune", "--images", "--config", str(config)], "config prune.protect.labels must be a list"),
+        (["prune", "--images", "--config", str(config)], "prune.protect.labels: expected a list of strings"),
         (["prune", "--repository", "app[", "--images"], "bad repository pattern"),
         (["prune", "--until", "1h", "--filter", "until=2h"], "more than one until value"),
         (["prune", "--filter", "label="], "a label key is required"),
