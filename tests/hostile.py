@@ -92,3 +92,18 @@ def assert_clean_error(run: HostileRun, match: str | None = None, max_rss_mb: fl
     assert 0 < run.peak_rss_mb <= max_rss_mb, f"peak RSS {run.peak_rss_mb:.0f} MB"
     if max_seconds is not None:
         assert run.seconds <= max_seconds, f"took {run.seconds:.1f} s"
+
+
+def tree_state(root: Path) -> dict[str, tuple]:
+    """Type, size, mtime and link target of everything under `root` (links not followed): equal
+    before and after a run means the run modified and replaced nothing there."""
+    import stat
+
+    state = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            link = os.readlink(path) if stat.S_ISLNK(info.st_mode) else None
+            state[os.path.relpath(path, root)] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, link)
+    return state

@@ -15,20 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import assert_clean_error, run_hostile
+from tests.hostile import assert_clean_error, run_hostile, tree_state
 
 DOCKERFILE = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"
 
-
-def tree_state(root: Path) -> dict[str, tuple]:
-    state = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            link = os.readlink(path) if stat.S_ISLNK(info.st_mode) else None
-            state[os.path.relpath(path, root)] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, link)
-    return state
 
 
 def make_hostile(path: Path, kind: str) -> Path:

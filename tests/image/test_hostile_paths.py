@@ -14,20 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import assert_clean_error, run_hostile
+from tests.hostile import assert_clean_error, run_hostile, tree_state
 from tests.image.test_hostile import docker_archive, good_layer, oci_layout
 
-
-def tree_state(root: Path) -> dict[str, tuple]:
-    """Type, size, mtime and link target of everything under `root` (links not followed)."""
-    state = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            link = os.readlink(path) if stat.S_ISLNK(info.st_mode) else None
-            state[os.path.relpath(path, root)] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, link)
-    return state
 
 
 def layout_with_layer(root: Path) -> tuple[Path, Path]:
